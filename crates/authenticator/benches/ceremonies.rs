@@ -1,0 +1,331 @@
+//! makeCredential and getAssertion through Latchkey's core over an encrypted sled vault holding
+//! 10, 1k and 100k passkeys, side by side in one run with two peers:
+//! 1Password's `passkey-authenticator` (in-memory `HashMap` store) and a bare p256 ECDSA sign.
+//!
+//! Machines here are shared and noisy, so what matters is the ratio printed at the end, not the
+//! absolute times. Every Latchkey write is flushed to disk before it is acknowledged (a design
+//! rule), so a getAssertion (which persists the new signature counter) pays one durable write; the
+//! in-memory peer pays none. Run with `scripts/bench.sh` (it starts the Secret Service the vault
+//! needs for its data key).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use criterion::{BenchmarkId, Criterion};
+use latchkey_authenticator::extensions::{GetAssertionExtensionInputs, MakeCredentialExtensionInputs};
+use latchkey_authenticator::get_assertion::GetAssertionRequest;
+use latchkey_authenticator::keys::CredentialKey;
+use latchkey_authenticator::make_credential::{
+    AttestationPreference, CredentialParameter, MakeCredentialRequest, Options, RpEntity, UserEntity,
+};
+use latchkey_authenticator::{
+    Approval, ApprovalRequest, Authenticator, Caller, Door, Refusal, UserInteraction,
+};
+use latchkey_vault::{alg, KeyStore, OsKeychain, PasskeyRecord, Vault};
+use p256::ecdsa::signature::Signer;
+
+const SIZES: [usize; 3] = [10, 1_000, 100_000];
+const TARGET_RP: &str = "bench.example";
+
+/// Stands in for the person: approves at once with user verification. The OS check is human time
+/// and is not what this benchmark measures.
+struct Approve;
+
+impl UserInteraction for Approve {
+    fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
+        Ok(Approval { account: (!request.accounts.is_empty()).then_some(0), user_verified: true })
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Fills a fresh vault with `n` passkeys: one for the target site, the rest spread over other
+/// sites. Filler records share one key pair (generating 100k keys would only slow set-up; the
+/// stored bytes are the same size).
+fn seeded_vault(dir: &Path, keychain: &OsKeychain, n: usize) -> (Vault, Vec<u8>) {
+    let vault = Vault::init(dir, keychain).expect("init bench vault (is the Secret Service running?)");
+    let filler_key = CredentialKey::generate(alg::ES256).expect("p256 key");
+    let filler_der = filler_key.to_pkcs8();
+    let target_key = CredentialKey::generate(alg::ES256).expect("p256 key");
+    let record = |i: usize, rp: String, der: &[u8]| PasskeyRecord {
+        credential_id: format!("bench-credential-{i:08}").into_bytes(),
+        rp_id: rp,
+        rp_name: None,
+        user_handle: format!("user-{i}").into_bytes(),
+        user_name: Some(format!("user{i}@example.com")),
+        user_display_name: Some(format!("User {i}")),
+        nickname: None,
+        algorithm: alg::ES256,
+        private_key: der.to_vec(),
+        sign_count: 0,
+        created_at: now(),
+        last_used_at: None,
+        use_count: 0,
+        cred_protect: 1,
+        cred_random_with_uv: None,
+        cred_random_without_uv: None,
+        backup_eligible: true,
+        backup_state: false,
+    };
+    let target = record(0, TARGET_RP.to_owned(), &target_key.to_pkcs8());
+    let target_id = target.credential_id.clone();
+    let mut batch = vec![target];
+    for i in 1..n {
+        batch.push(record(i, format!("site{}.example", i % 5_000), &filler_der));
+        if batch.len() == 5_000 {
+            vault.create_many(&batch).expect("seed");
+            batch.clear();
+        }
+    }
+    vault.create_many(&batch).expect("seed");
+    (vault, target_id)
+}
+
+fn make_credential_request(i: u64) -> MakeCredentialRequest {
+    MakeCredentialRequest {
+        client_data_hash: vec![7; 32],
+        rp: RpEntity { id: format!("new{i}.example"), name: None },
+        user: UserEntity {
+            id: i.to_be_bytes().to_vec(),
+            name: Some(format!("new{i}")),
+            display_name: None,
+        },
+        pub_key_cred_params: vec![CredentialParameter { alg: alg::ES256 }],
+        exclude_list: Vec::new(),
+        extensions: MakeCredentialExtensionInputs::default(),
+        options: Options { rk: Some(true), up: None, uv: Some(true) },
+        pin_uv_auth_param: None,
+        pin_uv_auth_protocol: None,
+        enterprise_attestation: None,
+        attestation_preference: AttestationPreference::None,
+    }
+}
+
+fn get_assertion_request() -> GetAssertionRequest {
+    GetAssertionRequest {
+        rp_id: TARGET_RP.to_owned(),
+        client_data_hash: vec![9; 32],
+        allow_list: Vec::new(),
+        extensions: GetAssertionExtensionInputs::default(),
+        options: Options { rk: None, up: None, uv: Some(true) },
+        pin_uv_auth_param: None,
+        pin_uv_auth_protocol: None,
+    }
+}
+
+fn bench_latchkey(c: &mut Criterion) {
+    let keychain = OsKeychain::with_service("dev.latchkey.bench");
+    let caller = Caller::new(Door::Cli, Some(format!("https://{TARGET_RP}")));
+    for n in SIZES {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let started = std::time::Instant::now();
+        let (vault, _target) = seeded_vault(dir.path(), &keychain, n);
+        eprintln!("seeded {n} passkeys in {:.1?}", started.elapsed());
+        let mut auth = Authenticator::new(vault, Approve);
+
+        let mut group = c.benchmark_group("get_assertion");
+        group.bench_with_input(BenchmarkId::new("latchkey_sled_vault", n), &n, |b, _| {
+            let req = get_assertion_request();
+            b.iter(|| black_box(auth.get_assertion(&req, &caller).expect("assertion")))
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group("make_credential");
+        let mut i = 0u64;
+        group.bench_with_input(BenchmarkId::new("latchkey_sled_vault", n), &n, |b, _| {
+            b.iter(|| {
+                i += 1;
+                black_box(auth.make_credential(&make_credential_request(i), &caller).expect("create"))
+            })
+        });
+        group.finish();
+
+        // The vault's keychain entry belongs to this run only.
+        let vault_id = auth.store().id().to_owned();
+        drop(auth);
+        let _ = keychain.delete(&vault_id);
+    }
+}
+
+mod peer {
+    //! 1Password's passkey-authenticator with its in-memory store, driven the same way.
+    use super::*;
+    use passkey_authenticator::{
+        Authenticator as PkAuthenticator, MemoryStore, UiHint, UserCheck, UserValidationMethod,
+    };
+    use passkey_crypto::{iana, AvailableBackend, CryptoBackend, SecretKeyT};
+    use passkey_types::ctap2::{get_assertion, make_credential, Aaguid, Ctap2Error};
+    use passkey_types::{webauthn, Passkey};
+
+    struct PkApprove;
+
+    #[async_trait::async_trait]
+    impl UserValidationMethod for PkApprove {
+        type PasskeyItem = Passkey;
+        async fn check_user<'a>(
+            &self,
+            _hint: UiHint<'a, Passkey>,
+            presence: bool,
+            verification: bool,
+        ) -> Result<UserCheck, Ctap2Error> {
+            Ok(UserCheck { presence, verification })
+        }
+        fn is_presence_enabled(&self) -> bool {
+            true
+        }
+        fn is_verification_enabled(&self) -> Option<bool> {
+            Some(true)
+        }
+    }
+
+    fn passkey(i: usize, rp: String) -> Passkey {
+        let key = AvailableBackend.generate_key(iana::Algorithm::ES256).expect("key");
+        Passkey {
+            key: key.to_cose_key(),
+            credential_id: format!("bench-credential-{i:08}").into_bytes().into(),
+            rp_id: rp,
+            user_handle: Some(format!("user-{i}").into_bytes().into()),
+            counter: Some(0),
+            extensions: Default::default(),
+        }
+    }
+
+    pub fn bench(c: &mut Criterion) {
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        for n in SIZES {
+            let mut store = MemoryStore::new();
+            let target = passkey(0, TARGET_RP.to_owned());
+            store.insert(target.credential_id.to_vec(), target);
+            // Filler passkeys share one key pair, as on the Latchkey side.
+            let filler = passkey(1, String::new());
+            for i in 1..n {
+                let mut p = filler.clone();
+                p.credential_id = format!("bench-credential-{i:08}").into_bytes().into();
+                p.rp_id = format!("site{}.example", i % 5_000);
+                store.insert(p.credential_id.to_vec(), p);
+            }
+            let mut auth =
+                PkAuthenticator::new(Aaguid::new_empty(), store, PkApprove, AvailableBackend);
+            auth.set_make_credentials_with_signature_counter(true);
+
+            let mut group = c.benchmark_group("get_assertion");
+            group.bench_with_input(BenchmarkId::new("passkey_rs_memory", n), &n, |b, _| {
+                b.iter(|| {
+                    let req = get_assertion::Request {
+                        rp_id: TARGET_RP.into(),
+                        client_data_hash: vec![9; 32].into(),
+                        allow_list: None,
+                        extensions: None,
+                        pin_auth: None,
+                        pin_protocol: None,
+                        options: get_assertion::Options { up: true, uv: true },
+                    };
+                    black_box(rt.block_on(auth.get_assertion(req)).expect("assertion"))
+                })
+            });
+            group.finish();
+
+            let mut group = c.benchmark_group("make_credential");
+            let mut i = 0u64;
+            group.bench_with_input(BenchmarkId::new("passkey_rs_memory", n), &n, |b, _| {
+                b.iter(|| {
+                    i += 1;
+                    let req = make_credential::Request {
+                        client_data_hash: vec![7; 32].into(),
+                        rp: make_credential::PublicKeyCredentialRpEntity {
+                            id: format!("new{i}.example"),
+                            name: None,
+                        },
+                        user: webauthn::PublicKeyCredentialUserEntity {
+                            id: i.to_be_bytes().to_vec().into(),
+                            display_name: String::new(),
+                            name: format!("new{i}"),
+                        },
+                        pub_key_cred_params: vec![webauthn::PublicKeyCredentialParameters {
+                            ty: webauthn::PublicKeyCredentialType::PublicKey,
+                            alg: iana::Algorithm::ES256,
+                        }],
+                        exclude_list: None,
+                        extensions: None,
+                        options: make_credential::Options { rk: true, up: true, uv: true },
+                        pin_auth: None,
+                        pin_protocol: None,
+                    };
+                    black_box(rt.block_on(auth.make_credential(req)).expect("create"))
+                })
+            });
+            group.finish();
+        }
+    }
+}
+
+fn bench_bare_sign(c: &mut Criterion) {
+    // The floor: one P-256 ECDSA signature over authenticatorData (37 bytes) || clientDataHash.
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let msg = [5u8; 37 + 32];
+    let mut group = c.benchmark_group("bare");
+    group.bench_function("p256_sign", |b| {
+        b.iter(|| {
+            let sig: p256::ecdsa::Signature = key.sign(black_box(&msg));
+            black_box(sig)
+        })
+    });
+    group.finish();
+}
+
+/// Reads criterion's point estimates (mean, ns) back from target/criterion and prints each
+/// Latchkey figure as a ratio against the peers measured in this same run.
+fn print_ratios() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion");
+    let read = |group: &str, id: &str| -> Option<f64> {
+        let path = root.join(group).join(id).join("new/estimates.json");
+        let text = std::fs::read_to_string(path).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["mean"]["point_estimate"].as_f64()
+    };
+    let sign = read("bare", "p256_sign");
+    let mut rows = BTreeMap::new();
+    for group in ["make_credential", "get_assertion"] {
+        for n in SIZES {
+            let ours = read(group, &format!("latchkey_sled_vault/{n}"));
+            let peer = read(group, &format!("passkey_rs_memory/{n}"));
+            rows.insert((group, n), (ours, peer));
+        }
+    }
+    println!("\nLatchkey vs peers (mean time; ratio = Latchkey / peer, same run)");
+    println!("{:<16} {:>7} {:>12} {:>12} {:>10} {:>12}", "operation", "n", "latchkey", "passkey-rs", "÷ peer", "÷ p256 sign");
+    let fmt = |ns: f64| format!("{:.1?}", Duration::from_nanos(ns as u64));
+    for ((group, n), (ours, peer)) in rows {
+        let (Some(ours), Some(peer)) = (ours, peer) else { continue };
+        let vs_sign = sign.map(|s| format!("{:.1}x", ours / s)).unwrap_or_default();
+        println!(
+            "{:<16} {:>7} {:>12} {:>12} {:>9.1}x {:>12}",
+            group,
+            n,
+            fmt(ours),
+            fmt(peer),
+            ours / peer,
+            vs_sign
+        );
+    }
+    if let Some(s) = sign {
+        println!("bare p256 sign: {}", fmt(s));
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    bench_bare_sign(&mut c);
+    peer::bench(&mut c);
+    bench_latchkey(&mut c);
+    c.final_summary();
+    print_ratios();
+}

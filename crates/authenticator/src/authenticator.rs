@@ -1,0 +1,130 @@
+//! The authenticator object and the CTAP2 command dispatcher. Each command's logic lives in its
+//! own module (`make_credential.rs`, `get_assertion.rs`, ...), as `impl Authenticator` blocks.
+
+use crate::client_pin::PinUvState;
+use crate::error::{AuthenticatorError, CtapError};
+use crate::get_assertion::PendingAssertions;
+use crate::store::CredentialStore;
+use crate::user::UserInteraction;
+
+/// Latchkey's AAGUID: identifies the authenticator model (not the person) to relying parties.
+pub const LATCHKEY_AAGUID: [u8; 16] = [
+    0x7a, 0x27, 0x5a, 0x92, 0x96, 0x54, 0x48, 0x7d, 0x84, 0x8a, 0x2b, 0xde, 0x0a, 0xa6, 0x18, 0x21,
+];
+
+/// Which door a request came through; shown to the person and written to the activity log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Door {
+    #[default]
+    Cli,
+    App,
+    Browser,
+    Hid,
+}
+
+/// Who is calling, beyond what CTAP itself carries.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// The web origin, when a WebAuthn client stands in front (CLI, browser); `None` over raw CTAP.
+    pub origin: Option<String>,
+    pub door: Door,
+}
+
+impl Caller {
+    pub fn new(door: Door, origin: Option<String>) -> Self {
+        Caller { origin, door }
+    }
+}
+
+/// Fixed properties of this authenticator.
+#[derive(Debug, Clone)]
+pub struct AuthenticatorConfig {
+    pub aaguid: [u8; 16],
+    /// Whether new passkeys are marked backup-eligible (BE). Latchkey passkeys can be exported,
+    /// so they are; the backup state (BS) stays false until they are actually exported/synced.
+    pub backup_eligible: bool,
+}
+
+impl Default for AuthenticatorConfig {
+    fn default() -> Self {
+        AuthenticatorConfig { aaguid: LATCHKEY_AAGUID, backup_eligible: true }
+    }
+}
+
+/// A CTAP 2.1 authenticator over a credential store, with a person approving each use.
+pub struct Authenticator<S, U> {
+    pub(crate) store: S,
+    pub(crate) user: U,
+    pub(crate) config: AuthenticatorConfig,
+    /// State kept between getAssertion and getNextAssertion.
+    pub(crate) pending: Option<PendingAssertions>,
+    /// PIN/UV auth protocol state: key-agreement keys and the current pinUvAuthToken.
+    pub(crate) pin_uv: PinUvState,
+}
+
+impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
+    pub fn new(store: S, user: U) -> Self {
+        Self::with_config(store, user, AuthenticatorConfig::default())
+    }
+
+    pub fn with_config(store: S, user: U, config: AuthenticatorConfig) -> Self {
+        Authenticator { store, user, config, pending: None, pin_uv: PinUvState::new() }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn user(&self) -> &U {
+        &self.user
+    }
+
+    pub fn config(&self) -> &AuthenticatorConfig {
+        &self.config
+    }
+
+    /// One CTAP2 request in (command byte + CBOR parameters), one response out (status byte +
+    /// CBOR). This is what every byte transport (CTAPHID, the bridge socket) calls. Never panics
+    /// on malformed input: it answers with a CTAP error status.
+    pub fn handle_request(&mut self, request: &[u8], caller: &Caller) -> Vec<u8> {
+        match self.dispatch(request, caller) {
+            Ok(body) => {
+                let mut out = Vec::with_capacity(1 + body.len());
+                out.push(0x00);
+                out.extend_from_slice(&body);
+                out
+            }
+            Err(e) => vec![e.status()],
+        }
+    }
+
+    fn dispatch(&mut self, request: &[u8], caller: &Caller) -> Result<Vec<u8>, AuthenticatorError> {
+        use crate::command::*;
+        let (&cmd, params) = request.split_first().ok_or(CtapError::InvalidLength)?;
+        // Any command but getNextAssertion ends a pending assertion sequence (CTAP 2.1 §6.3).
+        if cmd != GET_NEXT_ASSERTION {
+            self.pending = None;
+        }
+        match cmd {
+            MAKE_CREDENTIAL => {
+                let req = crate::make_credential::MakeCredentialRequest::from_cbor(params)?;
+                Ok(self.make_credential(&req, caller)?.to_cbor())
+            }
+            GET_ASSERTION => {
+                let req = crate::get_assertion::GetAssertionRequest::from_cbor(params)?;
+                Ok(self.get_assertion(&req, caller)?.to_cbor())
+            }
+            GET_NEXT_ASSERTION => Ok(self.get_next_assertion()?.to_cbor()),
+            GET_INFO => Ok(self.get_info().to_cbor()),
+            CLIENT_PIN => self.client_pin_cbor(params, caller),
+            CREDENTIAL_MANAGEMENT | CREDENTIAL_MANAGEMENT_PRE => {
+                self.credential_management_cbor(params, caller)
+            }
+            SELECTION => {
+                self.selection(caller)?;
+                Ok(Vec::new())
+            }
+            _ => Err(CtapError::InvalidCommand.into()),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! credProtect (CTAP 2.1 §12.1).

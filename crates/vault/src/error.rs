@@ -1,0 +1,30 @@
+//! Every way the vault can refuse, each with a message that tells the person what to do next.
+//! None of these paths overwrite or delete anything.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum VaultError {
+    #[error("the OS keychain cannot be reached ({0}); on Linux start a Secret Service (e.g. gnome-keyring) and unlock it, then try again")]
+    KeychainUnavailable(String),
+    #[error("the vault's data key is missing from the OS keychain (entry {entry}); restore the keychain entry or a backup — the vault was left untouched")]
+    KeychainEntryMissing { entry: String },
+    #[error("the data key in the OS keychain does not open this vault (wrong key); restore the right keychain entry — nothing was changed")]
+    WrongKey,
+    #[error("the vault is locked; unlock it first")]
+    Locked,
+    #[error("the vault at {path} is in use by another process (is the Latchkey app running?); close it or use the app")]
+    InUse { path: String },
+    #[error("no vault at {path}; run `latchkey init` to create one")]
+    NotInitialized { path: String },
+    #[error("a vault already exists at {path}; refusing to overwrite it")]
+    AlreadyInitialized { path: String },
+    #[error("a stored record is corrupt or was tampered with ({0}); it was left as is")]
+    CorruptRecord(String),
+    #[error("no passkey with that credential id")]
+    NotFound,
+    #[error("a passkey with that credential id already exists")]
+    Duplicate,
+    #[error("storage error: {0}")]
+    Storage(String),
+}
