@@ -1,8 +1,10 @@
 //! authenticatorGetInfo (CTAP 2.1 §6.4).
-//!
-//! SKELETON: to be written.
+
+use ciborium::Value;
+use latchkey_vault::alg;
 
 use crate::authenticator::Authenticator;
+use crate::cbor;
 use crate::store::CredentialStore;
 use crate::user::UserInteraction;
 
@@ -23,13 +25,71 @@ pub struct GetInfoResponse {
 }
 
 impl GetInfoResponse {
+    /// The CTAP map, keys 0x01.. in ascending order.
     pub fn to_cbor(&self) -> Vec<u8> {
-        todo!("get_info: encode")
+        let texts = |v: &[String]| Value::Array(v.iter().map(|s| cbor::text(s)).collect());
+        let options = self
+            .options
+            .iter()
+            .map(|(k, v)| (cbor::text(k), Value::Bool(*v)))
+            .collect();
+        let algs = self
+            .algorithms
+            .iter()
+            .map(|a| {
+                cbor::canonical_map(vec![
+                    (cbor::text("alg"), cbor::int(*a)),
+                    (cbor::text("type"), cbor::text("public-key")),
+                ])
+            })
+            .collect();
+        cbor::encode(&cbor::canonical_map(vec![
+            (cbor::int(0x01), texts(&self.versions)),
+            (cbor::int(0x02), texts(&self.extensions)),
+            (cbor::int(0x03), Value::Bytes(self.aaguid.to_vec())),
+            (cbor::int(0x04), cbor::canonical_map(options)),
+            (cbor::int(0x05), cbor::int(i64::from(self.max_msg_size))),
+            (
+                cbor::int(0x06),
+                Value::Array(
+                    self.pin_uv_auth_protocols
+                        .iter()
+                        .map(|p| cbor::int(i64::from(*p)))
+                        .collect(),
+                ),
+            ),
+            (
+                cbor::int(0x07),
+                cbor::int(i64::from(self.max_credential_count_in_list)),
+            ),
+            (
+                cbor::int(0x08),
+                cbor::int(i64::from(self.max_credential_id_length)),
+            ),
+            (cbor::int(0x09), texts(&self.transports)),
+            (cbor::int(0x0A), Value::Array(algs)),
+        ]))
     }
 }
 
 impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
+    /// What this authenticator supports; ES256 is listed first (Firefox expects it).
     pub fn get_info(&self) -> GetInfoResponse {
-        todo!("get_info")
+        let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        GetInfoResponse {
+            versions: s(&["FIDO_2_0", "FIDO_2_1"]),
+            extensions: s(&["credProtect", "hmac-secret"]),
+            aaguid: self.config.aaguid,
+            options: ["rk", "up", "uv", "plat", "credMgmt", "pinUvAuthToken"]
+                .iter()
+                .map(|k| ((*k).to_owned(), true))
+                .collect(),
+            max_msg_size: cbor::MAX_MSG_SIZE as u32,
+            pin_uv_auth_protocols: vec![2, 1],
+            max_credential_count_in_list: 64,
+            max_credential_id_length: 64,
+            transports: s(&["internal"]),
+            algorithms: vec![alg::ES256, alg::EDDSA, alg::RS256],
+        }
     }
 }

@@ -15,69 +15,16 @@
 //! vault.delete(cred_id: &[u8]) -> Result<bool, VaultError>
 //! vault.record_use(cred_id: &[u8], sign_count: u32, now_unix: u64) -> Result<(), VaultError>
 //! vault.lock(self)                                                   // drops the key, closes the db
+//! vault.id() -> &str                                                // names the keychain entry
 //! ```
 
 mod error;
+mod keychain;
 mod record;
+mod seal;
+mod store;
 
 pub use error::VaultError;
+pub use keychain::{DataKey, KeyStore, OsKeychain};
 pub use record::{alg, PasskeyMeta, PasskeyRecord};
-
-use std::path::Path;
-
-/// Where the 256-bit data key is kept. Production uses the OS keychain; see `keychain.rs`.
-pub trait KeyStore {
-    /// SKELETON
-    fn name(&self) -> &str;
-}
-
-/// An open, unlocked vault. SKELETON: bodies are to be written (see the CONTRACT above).
-pub struct Vault {}
-
-#[allow(unused_variables)]
-impl Vault {
-    pub fn init(dir: &Path, keychain: &dyn KeyStore) -> Result<Vault, VaultError> {
-        todo!()
-    }
-    pub fn open(dir: &Path, keychain: &dyn KeyStore) -> Result<Vault, VaultError> {
-        todo!()
-    }
-    pub fn create(&self, record: &PasskeyRecord) -> Result<(), VaultError> {
-        todo!()
-    }
-    pub fn create_many(&self, records: &[PasskeyRecord]) -> Result<(), VaultError> {
-        todo!()
-    }
-    pub fn get(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>, VaultError> {
-        todo!()
-    }
-    pub fn find_by_rp(&self, rp_id: &str) -> Result<Vec<PasskeyRecord>, VaultError> {
-        todo!()
-    }
-    pub fn list(&self) -> Result<Vec<PasskeyMeta>, VaultError> {
-        todo!()
-    }
-    pub fn rename(&self, credential_id: &[u8], nickname: Option<&str>) -> Result<(), VaultError> {
-        todo!()
-    }
-    pub fn update_user(
-        &self,
-        credential_id: &[u8],
-        name: Option<&str>,
-        display_name: Option<&str>,
-    ) -> Result<(), VaultError> {
-        todo!()
-    }
-    pub fn delete(&self, credential_id: &[u8]) -> Result<bool, VaultError> {
-        todo!()
-    }
-    pub fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
-        todo!()
-    }
-    pub fn lock(self) {}
-}
+pub use store::{default_data_dir, Vault};

@@ -1,7 +1,5 @@
 //! CTAP extensions Latchkey implements: credProtect and hmac-secret (which carries WebAuthn's
 //! PRF). credProps is a client-side extension and lives in `client`.
-//!
-//! SKELETON: types are the contract other modules use; bodies are to be written.
 
 pub mod cred_protect;
 pub mod hmac_secret;
