@@ -14,11 +14,14 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{BenchmarkId, Criterion};
-use latchkey_authenticator::extensions::{GetAssertionExtensionInputs, MakeCredentialExtensionInputs};
+use latchkey_authenticator::extensions::{
+    GetAssertionExtensionInputs, MakeCredentialExtensionInputs,
+};
 use latchkey_authenticator::get_assertion::GetAssertionRequest;
 use latchkey_authenticator::keys::CredentialKey;
 use latchkey_authenticator::make_credential::{
-    AttestationPreference, CredentialParameter, MakeCredentialRequest, Options, RpEntity, UserEntity,
+    AttestationPreference, CredentialParameter, MakeCredentialRequest, Options, RpEntity,
+    UserEntity,
 };
 use latchkey_authenticator::{
     Approval, ApprovalRequest, Authenticator, Caller, Door, Refusal, UserInteraction,
@@ -35,19 +38,26 @@ struct Approve;
 
 impl UserInteraction for Approve {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
-        Ok(Approval { account: (!request.accounts.is_empty()).then_some(0), user_verified: true })
+        Ok(Approval {
+            account: (!request.accounts.is_empty()).then_some(0),
+            user_verified: true,
+        })
     }
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Fills a fresh vault with `n` passkeys: one for the target site, the rest spread over other
 /// sites. Filler records share one key pair (generating 100k keys would only slow set-up; the
 /// stored bytes are the same size).
 fn seeded_vault(dir: &Path, keychain: &OsKeychain, n: usize) -> (Vault, Vec<u8>) {
-    let vault = Vault::init(dir, keychain).expect("init bench vault (is the Secret Service running?)");
+    let vault =
+        Vault::init(dir, keychain).expect("init bench vault (is the Secret Service running?)");
     let filler_key = CredentialKey::generate(alg::ES256).expect("p256 key");
     let filler_der = filler_key.to_pkcs8();
     let target_key = CredentialKey::generate(alg::ES256).expect("p256 key");
@@ -88,7 +98,10 @@ fn seeded_vault(dir: &Path, keychain: &OsKeychain, n: usize) -> (Vault, Vec<u8>)
 fn make_credential_request(i: u64) -> MakeCredentialRequest {
     MakeCredentialRequest {
         client_data_hash: vec![7; 32],
-        rp: RpEntity { id: format!("new{i}.example"), name: None },
+        rp: RpEntity {
+            id: format!("new{i}.example"),
+            name: None,
+        },
         user: UserEntity {
             id: i.to_be_bytes().to_vec(),
             name: Some(format!("new{i}")),
@@ -97,7 +110,11 @@ fn make_credential_request(i: u64) -> MakeCredentialRequest {
         pub_key_cred_params: vec![CredentialParameter { alg: alg::ES256 }],
         exclude_list: Vec::new(),
         extensions: MakeCredentialExtensionInputs::default(),
-        options: Options { rk: Some(true), up: None, uv: Some(true) },
+        options: Options {
+            rk: Some(true),
+            up: None,
+            uv: Some(true),
+        },
         pin_uv_auth_param: None,
         pin_uv_auth_protocol: None,
         enterprise_attestation: None,
@@ -111,7 +128,11 @@ fn get_assertion_request() -> GetAssertionRequest {
         client_data_hash: vec![9; 32],
         allow_list: Vec::new(),
         extensions: GetAssertionExtensionInputs::default(),
-        options: Options { rk: None, up: None, uv: Some(true) },
+        options: Options {
+            rk: None,
+            up: None,
+            uv: Some(true),
+        },
         pin_uv_auth_param: None,
         pin_uv_auth_protocol: None,
     }
@@ -139,7 +160,10 @@ fn bench_latchkey(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("latchkey_sled_vault", n), &n, |b, _| {
             b.iter(|| {
                 i += 1;
-                black_box(auth.make_credential(&make_credential_request(i), &caller).expect("create"))
+                black_box(
+                    auth.make_credential(&make_credential_request(i), &caller)
+                        .expect("create"),
+                )
             })
         });
         group.finish();
@@ -172,7 +196,10 @@ mod peer {
             presence: bool,
             verification: bool,
         ) -> Result<UserCheck, Ctap2Error> {
-            Ok(UserCheck { presence, verification })
+            Ok(UserCheck {
+                presence,
+                verification,
+            })
         }
         fn is_presence_enabled(&self) -> bool {
             true
@@ -183,19 +210,25 @@ mod peer {
     }
 
     fn passkey(i: usize, rp: String) -> Passkey {
-        let key = AvailableBackend.generate_key(iana::Algorithm::ES256).expect("key");
+        let key = AvailableBackend
+            .generate_key(iana::Algorithm::ES256)
+            .expect("key");
         Passkey {
             key: key.to_cose_key(),
             credential_id: format!("bench-credential-{i:08}").into_bytes().into(),
             rp_id: rp,
             user_handle: Some(format!("user-{i}").into_bytes().into()),
+            username: Some(format!("user{i}@example.com")),
+            user_display_name: Some(format!("User {i}")),
             counter: Some(0),
             extensions: Default::default(),
         }
     }
 
     pub fn bench(c: &mut Criterion) {
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         for n in SIZES {
             let mut store = MemoryStore::new();
             let target = passkey(0, TARGET_RP.to_owned());
@@ -251,7 +284,11 @@ mod peer {
                         }],
                         exclude_list: None,
                         extensions: None,
-                        options: make_credential::Options { rk: true, up: true, uv: true },
+                        options: make_credential::Options {
+                            rk: true,
+                            up: true,
+                            uv: true,
+                        },
                         pin_auth: None,
                         pin_protocol: None,
                     };
@@ -297,11 +334,18 @@ fn print_ratios() {
         }
     }
     println!("\nLatchkey vs peers (mean time; ratio = Latchkey / peer, same run)");
-    println!("{:<16} {:>7} {:>12} {:>12} {:>10} {:>12}", "operation", "n", "latchkey", "passkey-rs", "÷ peer", "÷ p256 sign");
+    println!(
+        "{:<16} {:>7} {:>12} {:>12} {:>10} {:>12}",
+        "operation", "n", "latchkey", "passkey-rs", "÷ peer", "÷ p256 sign"
+    );
     let fmt = |ns: f64| format!("{:.1?}", Duration::from_nanos(ns as u64));
     for ((group, n), (ours, peer)) in rows {
-        let (Some(ours), Some(peer)) = (ours, peer) else { continue };
-        let vs_sign = sign.map(|s| format!("{:.1}x", ours / s)).unwrap_or_default();
+        let (Some(ours), Some(peer)) = (ours, peer) else {
+            continue;
+        };
+        let vs_sign = sign
+            .map(|s| format!("{:.1}x", ours / s))
+            .unwrap_or_default();
         println!(
             "{:<16} {:>7} {:>12} {:>12} {:>9.1}x {:>12}",
             group,

@@ -210,3 +210,10 @@ mod tests {
         assert_eq!(p.required(2).err(), Some(CtapError::MissingParameter));
     }
 }
+
+/// The value under an integer key in a decoded map (sub-command parameter maps).
+pub(crate) fn int_entry(map: &[(Value, Value)], key: i64) -> Option<&Value> {
+    map.iter()
+        .find(|(k, _)| matches!(k, Value::Integer(i) if i128::from(*i) == i128::from(key)))
+        .map(|(_, v)| v)
+}

@@ -573,9 +573,39 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                 salt1,
                 salt2.as_ref(),
             )),
-            // The encrypted (CTAP client) form needs the PIN/UV protocol's shared secret, which
-            // lives in pin_uv_auth_protocol.rs (not yet available): refuse rather than guess.
-            HmacSecretInput::Encrypted { .. } => Err(CtapError::UnsupportedOption.into()),
+            // From a CTAP client (§12.5 steps 1-6): decapsulate, check saltAuth, decrypt one
+            // or two salts, HMAC them, and return the outputs encrypted the same way.
+            HmacSecretInput::Encrypted {
+                key_agreement,
+                salt_enc,
+                salt_auth,
+                pin_uv_auth_protocol,
+            } => {
+                let shared = self
+                    .pin_uv
+                    .shared_secret(*pin_uv_auth_protocol, key_agreement)?;
+                if !shared.verify(salt_enc, salt_auth) {
+                    return Err(CtapError::PinAuthInvalid.into());
+                }
+                let salts = shared.decrypt(salt_enc)?;
+                let salt = |range: std::ops::Range<usize>| -> Result<[u8; 32], CtapError> {
+                    salts
+                        .get(range)
+                        .and_then(|s| s.try_into().ok())
+                        .ok_or(CtapError::InvalidLength)
+                };
+                let (salt1, salt2) = match salts.len() {
+                    32 => (salt(0..32)?, None),
+                    64 => (salt(0..32)?, Some(salt(32..64)?)),
+                    _ => return Err(CtapError::InvalidLength.into()),
+                };
+                let mut outputs = zeroize::Zeroizing::new(Vec::with_capacity(64));
+                outputs.extend_from_slice(&hmac_secret::hmac_output(cred_random, &salt1));
+                if let Some(salt2) = salt2 {
+                    outputs.extend_from_slice(&hmac_secret::hmac_output(cred_random, &salt2));
+                }
+                Ok(HmacSecretOutput::Encrypted(shared.encrypt(&outputs)))
+            }
         }
     }
 }

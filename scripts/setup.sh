@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what Latchkey needs to build, run and test on Debian/Ubuntu. Idempotent: a second run
+# only checks. Usage: scripts/setup.sh [--test]   (--test adds the test-only tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(build-essential pkg-config curl libssl-dev libdbus-1-dev
+      libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+      dbus dbus-x11 gnome-keyring libsecret-tools polkitd python3 python3-venv)
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(xvfb webkit2gtk-driver)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: Rust is missing; install it with rustup (https://rustup.rs) and run this again" >&2
+  exit 1
+fi
+
+# polkit action for the OS verification gate (Linux): the person's own password/fingerprint.
+if [ -f packaging/linux/dev.latchkey.verify.policy ]; then
+  if ! cmp -s packaging/linux/dev.latchkey.verify.policy /usr/share/polkit-1/actions/dev.latchkey.verify.policy; then
+    $SUDO install -D -m 0644 packaging/linux/dev.latchkey.verify.policy /usr/share/polkit-1/actions/dev.latchkey.verify.policy
+  fi
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  # Python judges (python-fido2) in a project-local venv.
+  if [ -f tests/judges/requirements.txt ]; then
+    if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+    stamp=.venv/.requirements-installed
+    if ! cmp -s tests/judges/requirements.txt "$stamp" 2>/dev/null; then
+      .venv/bin/pip install -q -r tests/judges/requirements.txt
+      cp tests/judges/requirements.txt "$stamp"
+    fi
+  fi
+  if [ -d fuzz ] && ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "setup: installing cargo-fuzz"
+    cargo install cargo-fuzz --locked --quiet
+  fi
+  if [ -d tests/e2e ] && ! command -v tauri-driver >/dev/null; then
+    echo "setup: installing tauri-driver"
+    cargo install tauri-driver --version '^2' --locked --quiet
+  fi
+fi

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up and runs Latchkey's whole test suite on a fresh Debian/Ubuntu machine (root or sudo).
+# Services are private to this run: a D-Bus session bus with a throw-away gnome-keyring (a
+# developer's real keyring is never touched), a system bus with polkitd and the test rules, Xvfb.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${LATCHKEY_TEST_SESSION:-}" ]; then
+  bash scripts/setup.sh --test || exit 1
+  exec dbus-run-session -- env LATCHKEY_TEST_SESSION=1 bash "$0" "$@"
+fi
+
+# --- services --------------------------------------------------------------------------------
+KEYRING_HOME="$(mktemp -d)"
+export XDG_DATA_HOME="$KEYRING_HOME"
+echo -n latchkey-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+if [ -f tests/polkit/start-polkit.sh ]; then
+  bash tests/polkit/start-polkit.sh || { echo "test: could not start polkitd" >&2; exit 1; }
+fi
+if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
+  Xvfb :99 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  export DISPLAY=:99
+fi
+
+# --- stages ----------------------------------------------------------------------------------
+passed=0; failed=0; failures=()
+stage() {
+  local name="$1"; shift
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+stage "format" cargo fmt --all --check
+stage "build" cargo build --workspace --all-targets --locked
+stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "cargo test" cargo test --workspace --locked
+if [ -f tests/judges/test_fido2_judge.py ]; then
+  stage "python fido2 judge" env LATCHKEY_BIN="$PWD/target/debug/latchkey" .venv/bin/python -m pytest -q tests/judges
+fi
+if [ -x scripts/fuzz.sh ]; then
+  stage "fuzz (short)" scripts/fuzz.sh 20
+fi
+if [ -f tests/e2e/app_smoke.py ]; then
+  stage "app smoke (tauri-driver)" python3 tests/e2e/app_smoke.py
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
