@@ -9,4 +9,5 @@ if [ -z "${LATCHKEY_BENCH_SESSION:-}" ]; then
 fi
 export XDG_DATA_HOME="$(mktemp -d)"
 echo -n latchkey-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+cargo bench -p latchkey-vault --bench vault_ops -- "$@"
 cargo bench -p latchkey-authenticator --bench ceremonies -- "$@"

@@ -7,19 +7,7 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${LATCHKEY_TEST_SESSION:-}" ]; then
   bash scripts/setup.sh --test || exit 1
-  exec dbus-run-session -- env LATCHKEY_TEST_SESSION=1 bash "$0" "$@"
-fi
-
-# --- services --------------------------------------------------------------------------------
-KEYRING_HOME="$(mktemp -d)"
-export XDG_DATA_HOME="$KEYRING_HOME"
-echo -n latchkey-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-if [ -f tests/polkit/start-polkit.sh ]; then
-  bash tests/polkit/start-polkit.sh || { echo "test: could not start polkitd" >&2; exit 1; }
-fi
-if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
-  Xvfb :99 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  export DISPLAY=:99
+  exec bash scripts/test-env.sh bash "$0" "$@"
 fi
 
 # --- stages ----------------------------------------------------------------------------------

@@ -47,7 +47,10 @@ pub struct AuthenticatorConfig {
 
 impl Default for AuthenticatorConfig {
     fn default() -> Self {
-        AuthenticatorConfig { aaguid: LATCHKEY_AAGUID, backup_eligible: true }
+        AuthenticatorConfig {
+            aaguid: LATCHKEY_AAGUID,
+            backup_eligible: true,
+        }
     }
 }
 
@@ -68,7 +71,13 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
     }
 
     pub fn with_config(store: S, user: U, config: AuthenticatorConfig) -> Self {
-        Authenticator { store, user, config, pending: None, pin_uv: PinUvState::new() }
+        Authenticator {
+            store,
+            user,
+            config,
+            pending: None,
+            pin_uv: PinUvState::new(),
+        }
     }
 
     pub fn store(&self) -> &S {

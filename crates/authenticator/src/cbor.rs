@@ -157,6 +157,13 @@ pub(crate) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
+/// The value under an integer key in a decoded map (sub-command parameter maps).
+pub(crate) fn int_entry(map: &[(Value, Value)], key: i64) -> Option<&Value> {
+    map.iter()
+        .find(|(k, _)| matches!(k, Value::Integer(i) if i128::from(*i) == i128::from(key)))
+        .map(|(_, v)| v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,11 +216,4 @@ mod tests {
         assert_eq!(as_u32(p.required(1).unwrap()).unwrap(), 2);
         assert_eq!(p.required(2).err(), Some(CtapError::MissingParameter));
     }
-}
-
-/// The value under an integer key in a decoded map (sub-command parameter maps).
-pub(crate) fn int_entry(map: &[(Value, Value)], key: i64) -> Option<&Value> {
-    map.iter()
-        .find(|(k, _)| matches!(k, Value::Integer(i) if i128::from(*i) == i128::from(key)))
-        .map(|(_, v)| v)
 }

@@ -254,7 +254,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                     &rec,
                     &req.client_data_hash,
                     user_verified,
-                    req.extensions.hmac_secret.as_ref(),
+                    req.extensions.hmac_secret_for(&rec.credential_id),
                     !from_allow_list,
                 )?;
                 if accounts.len() > 1 {
@@ -273,7 +273,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
             &chosen,
             &req.client_data_hash,
             user_verified,
-            req.extensions.hmac_secret.as_ref(),
+            req.extensions.hmac_secret_for(&chosen.credential_id),
             !from_allow_list,
         )?;
         if n > 1 {

@@ -29,7 +29,9 @@ mod user;
 pub use authenticator::{Authenticator, AuthenticatorConfig, Caller, Door, LATCHKEY_AAGUID};
 pub use error::{AuthenticatorError, CtapError};
 pub use store::{CredentialStore, MemoryStore};
-pub use user::{Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction, UserVerification};
+pub use user::{
+    Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction, UserVerification,
+};
 
 /// CTAP2 command bytes (CTAP 2.1 §6).
 pub mod command {

@@ -19,8 +19,12 @@ pub trait CredentialStore {
         name: Option<&str>,
         display_name: Option<&str>,
     ) -> Result<(), VaultError>;
-    fn record_use(&self, credential_id: &[u8], sign_count: u32, now_unix: u64)
-        -> Result<(), VaultError>;
+    fn record_use(
+        &self,
+        credential_id: &[u8],
+        sign_count: u32,
+        now_unix: u64,
+    ) -> Result<(), VaultError>;
 }
 
 impl CredentialStore for Vault {

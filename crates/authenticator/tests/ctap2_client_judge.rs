@@ -26,8 +26,14 @@ struct Person {
 
 impl UserInteraction for Person {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
-        self.prompts.lock().unwrap().push(format!("{:?} {}", request.operation, request.rp_id));
-        Ok(Approval { account: (!request.accounts.is_empty()).then_some(0), user_verified: true })
+        self.prompts
+            .lock()
+            .unwrap()
+            .push(format!("{:?} {}", request.operation, request.rp_id));
+        Ok(Approval {
+            account: (!request.accounts.is_empty()).then_some(0),
+            user_verified: true,
+        })
     }
 }
 
@@ -56,7 +62,11 @@ impl Token for LatchkeyToken {
         cbor: &[u8],
         _ui: &U,
     ) -> Result<Vec<u8>, WebauthnCError> {
-        let response = self.auth.lock().unwrap().handle_request(cbor, &Caller::new(Door::Hid, None));
+        let response = self
+            .auth
+            .lock()
+            .unwrap()
+            .handle_request(cbor, &Caller::new(Door::Hid, None));
         match response.split_first() {
             Some((0, body)) => Ok(body.to_vec()),
             Some((status, _)) => Err(WebauthnCError::Ctap(CtapError::from(*status))),
@@ -107,7 +117,15 @@ fn token() -> (Fixture, LatchkeyToken) {
         .expect("vault (is the Secret Service running?)");
     let vault_id = vault.id().to_owned();
     let auth = Authenticator::new(vault, Person::default());
-    (Fixture { _dir: dir, vault_id }, LatchkeyToken { auth: Mutex::new(auth) })
+    (
+        Fixture {
+            _dir: dir,
+            vault_id,
+        },
+        LatchkeyToken {
+            auth: Mutex::new(auth),
+        },
+    )
 }
 
 fn relying_party() -> Webauthn {
@@ -118,7 +136,10 @@ fn relying_party() -> Webauthn {
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 #[test]
@@ -146,20 +167,31 @@ fn register_and_sign_in_through_a_real_ctap2_client() {
     let rp = relying_party();
     let origin = Url::parse("https://example.com").unwrap();
 
-    let (ccr, reg_state) = rp.start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None).unwrap();
+    let (ccr, reg_state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
     // The client obtains a pinUvAuthToken through built-in UV, then sends makeCredential.
-    let reg = client.perform_register(origin.clone(), ccr.public_key, 30_000).expect("makeCredential");
-    let mut passkey = rp.finish_passkey_registration(&reg, &reg_state).expect("webauthn-rs accepts the registration");
+    let reg = client
+        .perform_register(origin.clone(), ccr.public_key, 30_000)
+        .expect("makeCredential");
+    let mut passkey = rp
+        .finish_passkey_registration(&reg, &reg_state)
+        .expect("webauthn-rs accepts the registration");
 
     let mut last_counter = 0;
     for _ in 0..2 {
         let (rcr, auth_state) = rp.start_passkey_authentication(&[passkey.clone()]).unwrap();
-        let assertion = client.perform_auth(origin.clone(), rcr.public_key, 30_000).expect("getAssertion");
+        let assertion = client
+            .perform_auth(origin.clone(), rcr.public_key, 30_000)
+            .expect("getAssertion");
         let result = rp
             .finish_passkey_authentication(&assertion, &auth_state)
             .expect("webauthn-rs accepts the assertion");
         assert!(result.user_verified());
-        assert!(result.counter() > last_counter, "the signature counter must move");
+        assert!(
+            result.counter() > last_counter,
+            "the signature counter must move"
+        );
         last_counter = result.counter();
         passkey.update_credential(&result);
     }
@@ -173,15 +205,29 @@ fn a_second_registration_is_excluded() {
     let rp = relying_party();
     let origin = Url::parse("https://example.com").unwrap();
     let user = Uuid::new_v4();
-    let (ccr, state) = rp.start_passkey_registration(user, "alice", "Alice", None).unwrap();
-    let reg = client.perform_register(origin.clone(), ccr.public_key, 30_000).unwrap();
+    let (ccr, state) = rp
+        .start_passkey_registration(user, "alice", "Alice", None)
+        .unwrap();
+    let reg = client
+        .perform_register(origin.clone(), ccr.public_key, 30_000)
+        .unwrap();
     let passkey = rp.finish_passkey_registration(&reg, &state).unwrap();
     let (ccr, _) = rp
-        .start_passkey_registration(user, "alice", "Alice", Some(vec![passkey.cred_id().clone()]))
+        .start_passkey_registration(
+            user,
+            "alice",
+            "Alice",
+            Some(vec![passkey.cred_id().clone()]),
+        )
         .unwrap();
-    let err = client.perform_register(origin, ccr.public_key, 30_000).unwrap_err();
+    let err = client
+        .perform_register(origin, ccr.public_key, 30_000)
+        .unwrap_err();
     assert!(
-        matches!(err, WebauthnCError::Ctap(CtapError::Ctap2CredentialExcluded)),
+        matches!(
+            err,
+            WebauthnCError::Ctap(CtapError::Ctap2CredentialExcluded)
+        ),
         "expected CredentialExcluded, got {err:?}"
     );
 }

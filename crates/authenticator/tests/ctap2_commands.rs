@@ -359,6 +359,7 @@ fn hmac_secret_plain_outputs_stable_and_uv_dependent() {
             salt1: [5; 32],
             salt2: None,
         }),
+        ..Default::default()
     };
     let out = |a: &mut Authenticator<&MemoryStore, Person>| match a
         .get_assertion(&req, &c)

@@ -1,1 +1,40 @@
-fn main() {}
+//! `latchkey`: manage the passkeys stored on this PC and run WebAuthn ceremonies from a
+//! terminal. The command line is a contract (see `args.rs`); errors go to stderr with an exit
+//! code from `error.rs` and a message that says what to do next.
+
+mod approver;
+mod args;
+mod error;
+mod manage;
+mod output;
+mod webauthn;
+
+use clap::Parser;
+
+use args::{Cli, Command, WebauthnCommand};
+use error::CliError;
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let dir = match cli.data_dir {
+        Some(d) => d,
+        None => latchkey_vault::default_data_dir()?,
+    };
+    match cli.command {
+        Command::Init => manage::init(&dir),
+        Command::List { json } => manage::list(&dir, json),
+        Command::Show { id, json } => manage::show(&dir, &id, json),
+        Command::Rename { id, name } => manage::rename(&dir, &id, &name),
+        Command::Delete { id, yes } => manage::delete(&dir, &id, yes),
+        Command::Lock => manage::lock(&dir),
+        Command::Webauthn(WebauthnCommand::Create(a)) => webauthn::create(&dir, &a),
+        Command::Webauthn(WebauthnCommand::Get(a)) => webauthn::get(&dir, &a),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("latchkey: {e}");
+        std::process::exit(e.exit_code());
+    }
+}

@@ -26,6 +26,20 @@ pub struct MakeCredentialExtensionOutputs {
 #[derive(Debug, Clone, Default)]
 pub struct GetAssertionExtensionInputs {
     pub hmac_secret: Option<HmacSecretInput>,
+    /// Per-credential inputs (WebAuthn PRF `evalByCredential`, in-process client only): they
+    /// win over `hmac_secret` for the credential they name.
+    pub hmac_secret_by_credential: Vec<(Vec<u8>, HmacSecretInput)>,
+}
+
+impl GetAssertionExtensionInputs {
+    /// The hmac-secret input that applies to `credential_id`.
+    pub fn hmac_secret_for(&self, credential_id: &[u8]) -> Option<&HmacSecretInput> {
+        self.hmac_secret_by_credential
+            .iter()
+            .find(|(id, _)| id == credential_id)
+            .map(|(_, input)| input)
+            .or(self.hmac_secret.as_ref())
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,32 @@
+//! What the CLI reports and with which exit code. Codes are part of the CLI contract:
+//! 1 other failure, 2 usage, 3 not allowed (denied, verification failed, no passkey),
+//! 4 request rejected (bad origin/RP ID, malformed options, excluded credential, unsupported
+//! algorithm), 5 vault or keychain problem.
+
+use latchkey_authenticator::client::ClientError;
+use latchkey_vault::VaultError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("{name}: {0}", name = .0.dom_name())]
+    WebAuthn(#[from] ClientError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Other(_) => 1,
+            CliError::Usage(_) => 2,
+            CliError::WebAuthn(ClientError::NotAllowed(_)) => 3,
+            CliError::WebAuthn(ClientError::Unknown(_)) => 1,
+            CliError::WebAuthn(_) => 4,
+            CliError::Vault(_) => 5,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The OS gate with a real polkitd: a refused or unanswerable check signs nothing and stores
+//! nothing. polkit authorizes root without asking, so these runs use the unprivileged users that
+//! tests/polkit/start-polkit.sh creates and 50-latchkey-test.rules decides for:
+//! latchkey-test is allowed, latchkey-deny is refused, latchkey-ask gets the default
+//! (auth_self) with no agent to ask through.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+/// Runs latchkey as `user`, with the run's session bus (for the Secret Service).
+fn as_user(user: &str, dir: &std::path::Path, args: &[&str], stdin: &str) -> Run {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("no session bus: run the tests through scripts/test.sh");
+    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
+    // The user runs its own copy: the build tree may sit where other users cannot read.
+    let bin = dir.parent().unwrap().join("latchkey");
+    run_as(
+        &["runuser", "-u", user, "--", "env", &bus_env],
+        &bin,
+        dir,
+        args,
+        stdin,
+    )
+}
+
+/// A data dir the given user owns.
+fn dir_for(user: &str) -> DataDir {
+    let d = DataDir::new();
+    let bin = d.dir.path().join("latchkey");
+    // Copied by a child process: had this process opened the file for writing, a sibling test
+    // forking meanwhile could inherit that descriptor and make the exec fail (ETXTBSY).
+    let copied = Command::new("cp").arg(BIN).arg(&bin).status().unwrap();
+    assert!(copied.success());
+    let status = Command::new("chown")
+        .arg(user)
+        .arg(d.dir.path())
+        .status()
+        .expect("chown");
+    assert!(
+        status.success(),
+        "cannot hand a directory to {user}: run the tests as root through scripts/test.sh, which creates the polkit test users"
+    );
+    d
+}
+
+#[test]
+fn an_allowed_check_signs() {
+    let d = dir_for("latchkey-test");
+    let dir = d.path();
+    as_user("latchkey-test", &dir, &["init"], "").ok();
+    let reg = create_with(
+        &|a, i| as_user("latchkey-test", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        "alice",
+        "YWxpY2U",
+    )
+    .ok()
+    .json();
+    assert!(reg["id"].is_string());
+    // UV is reported only because polkit said yes.
+    let get = sign_in_with(
+        &|a, i| as_user("latchkey-test", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        &[],
+    )
+    .ok()
+    .json();
+    let auth_data = get["response"]["authenticatorData"].as_str().unwrap();
+    let bytes = base64_url(auth_data);
+    assert_eq!(bytes[32] & 0x05, 0x05, "UP and UV set");
+}
+
+#[test]
+fn a_refused_check_signs_nothing_and_stores_nothing() {
+    // The allowed user makes a passkey, then hands the vault to the refused user (same keychain).
+    let d = dir_for("latchkey-test");
+    let dir = d.path();
+    as_user("latchkey-test", &dir, &["init"], "").ok();
+    create_with(
+        &|a, i| as_user("latchkey-test", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        "alice",
+        "YWxpY2U",
+    )
+    .ok();
+    let status = Command::new("chown")
+        .args(["-R", "latchkey-deny"])
+        .arg(d.dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before = as_user("latchkey-deny", &dir, &["list", "--json"], "")
+        .ok()
+        .json();
+
+    let create = create_with(
+        &|a, i| as_user("latchkey-deny", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        "bob",
+        "Ym9i",
+    );
+    assert_eq!(create.code, 3, "{}", create.stderr);
+    assert!(
+        create.stderr.contains("NotAllowedError"),
+        "{}",
+        create.stderr
+    );
+    assert!(create.stderr.contains("refused"), "{}", create.stderr);
+    assert!(create.stdout.is_empty());
+
+    let get = sign_in_with(
+        &|a, i| as_user("latchkey-deny", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        &[],
+    );
+    assert_eq!(get.code, 3, "{}", get.stderr);
+    assert!(get.stdout.is_empty(), "no assertion leaves");
+    let after = as_user("latchkey-deny", &dir, &["list", "--json"], "")
+        .ok()
+        .json();
+    assert_eq!(after, before, "no passkey added, no counter moved");
+    assert_eq!(after.as_array().unwrap().len(), 1);
+    assert_eq!(after[0]["signCount"], 0);
+}
+
+#[test]
+fn no_agent_to_ask_is_a_clear_refusal() {
+    let d = dir_for("latchkey-ask");
+    let dir = d.path();
+    as_user("latchkey-ask", &dir, &["init"], "").ok();
+    let create = create_with(
+        &|a, i| as_user("latchkey-ask", &dir, a, i),
+        "https://example.com",
+        "example.com",
+        "alice",
+        "YWxpY2U",
+    );
+    assert_eq!(create.code, 3, "{}", create.stderr);
+    assert!(create.stderr.contains("agent"), "{}", create.stderr);
+    let list = as_user("latchkey-ask", &dir, &["list", "--json"], "")
+        .ok()
+        .json();
+    assert_eq!(list, serde_json::json!([]));
+}
+
+fn base64_url(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .unwrap()
+}
