@@ -20,8 +20,8 @@ use latchkey_authenticator::extensions::{
 use latchkey_authenticator::get_assertion::GetAssertionRequest;
 use latchkey_authenticator::keys::CredentialKey;
 use latchkey_authenticator::make_credential::{
-    AttestationPreference, CredentialParameter, MakeCredentialRequest, Options, RpEntity,
-    UserEntity,
+    AttestationPreference, CredentialDescriptor, CredentialParameter, MakeCredentialRequest,
+    Options, RpEntity, UserEntity,
 };
 use latchkey_authenticator::{
     Approval, ApprovalRequest, Authenticator, Caller, Door, Refusal, UserInteraction,
@@ -122,11 +122,15 @@ fn make_credential_request(i: u64) -> MakeCredentialRequest {
     }
 }
 
-fn get_assertion_request() -> GetAssertionRequest {
+/// A sign-in naming the target credential (allow list): passkey-rs's in-memory store only
+/// answers allow-listed requests, so both sides run the same flow.
+fn get_assertion_request(target: &[u8]) -> GetAssertionRequest {
     GetAssertionRequest {
         rp_id: TARGET_RP.to_owned(),
         client_data_hash: vec![9; 32],
-        allow_list: Vec::new(),
+        allow_list: vec![CredentialDescriptor {
+            id: target.to_vec(),
+        }],
         extensions: GetAssertionExtensionInputs::default(),
         options: Options {
             rk: None,
@@ -144,13 +148,13 @@ fn bench_latchkey(c: &mut Criterion) {
     for n in SIZES {
         let dir = tempfile::tempdir().expect("tempdir");
         let started = std::time::Instant::now();
-        let (vault, _target) = seeded_vault(dir.path(), &keychain, n);
+        let (vault, target) = seeded_vault(dir.path(), &keychain, n);
         eprintln!("seeded {n} passkeys in {:.1?}", started.elapsed());
         let mut auth = Authenticator::new(vault, Approve);
 
         let mut group = c.benchmark_group("get_assertion");
         group.bench_with_input(BenchmarkId::new("latchkey_sled_vault", n), &n, |b, _| {
-            let req = get_assertion_request();
+            let req = get_assertion_request(&target);
             b.iter(|| black_box(auth.get_assertion(&req, &caller).expect("assertion")))
         });
         group.finish();
@@ -251,7 +255,11 @@ mod peer {
                     let req = get_assertion::Request {
                         rp_id: TARGET_RP.into(),
                         client_data_hash: vec![9; 32].into(),
-                        allow_list: None,
+                        allow_list: Some(vec![webauthn::PublicKeyCredentialDescriptor {
+                            ty: webauthn::PublicKeyCredentialType::PublicKey,
+                            id: b"bench-credential-00000000".to_vec().into(),
+                            transports: None,
+                        }]),
                         extensions: None,
                         pin_auth: None,
                         pin_protocol: None,
