@@ -1,9 +1,21 @@
 //! Tauri's build step. The app manifest lists the app's own commands so that a capability
-//! must grant each one explicitly (capabilities/default.json): the UI gets nothing by default.
+//! must grant each one explicitly (capabilities/*.json): a window gets nothing by default.
 fn main() {
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["list_passkeys"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "vault_status",
+            "list_passkeys",
+            "rename_passkey",
+            "delete_passkey",
+            "undo_delete",
+            "lock",
+            "unlock",
+            "activity_log",
+            "get_settings",
+            "set_settings",
+            "current_prompt",
+            "answer_prompt",
+        ]),
+    ))
     .expect("tauri build step failed");
 }

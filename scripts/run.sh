@@ -3,9 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+(cd ui && npm run --silent build)
 cargo build --release -p latchkey-cli -p latchkey-app
-if ! ./target/release/latchkey list >/dev/null 2>&1; then
-  ./target/release/latchkey init
-fi
 echo "run: the CLI is ./target/release/latchkey (try: ./target/release/latchkey --help)"
+echo "run: the window starts locked; Unlock asks for your password (and creates the vault the first time)"
 exec ./target/release/latchkey-app

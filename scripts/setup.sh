@@ -24,6 +24,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Node.js builds the web UI (Vite needs 20.19 or newer).
+if ! command -v node >/dev/null; then
+  echo "setup: installing nodejs"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  echo "setup: Node.js $(node --version) is too old for the UI build; install Node.js 20.19+ (e.g. from NodeSource) and run this again" >&2
+  exit 1
+fi
+if ! cmp -s ui/package-lock.json ui/node_modules/.latchkey-installed 2>/dev/null; then
+  echo "setup: installing the UI's npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+  cp ui/package-lock.json ui/node_modules/.latchkey-installed
+fi
+
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is missing; install it with rustup (https://rustup.rs) and run this again" >&2
   exit 1

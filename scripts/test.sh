@@ -24,6 +24,7 @@ stage() {
 }
 
 stage "format" cargo fmt --all --check
+stage "ui: types, unit tests, build" bash -c 'cd ui && npm run --silent check && npm test --silent && npm run --silent build'
 stage "build" cargo build --workspace --all-targets --locked
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test" cargo test --workspace --locked
@@ -33,9 +34,8 @@ fi
 if [ -x scripts/fuzz.sh ]; then
   stage "fuzz (short)" scripts/fuzz.sh 20
 fi
-if [ -f tests/e2e/app_smoke.py ]; then
-  stage "app smoke (tauri-driver)" python3 tests/e2e/app_smoke.py
-fi
+stage "end to end: the app in WebKitGTK (tauri-driver)" \
+  cargo test --locked -p latchkey-e2e -- --ignored --test-threads=1
 
 echo
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi

@@ -1,47 +1,112 @@
-//! Commands the UI may invoke (each one granted in capabilities/default.json).
+//! Commands the windows may invoke. Each is granted to one window in capabilities/: the main
+//! window manages passkeys; only the prompt window can answer a prompt, and only while shown.
+//! Anything that may wait on the OS check runs off the main thread.
 
-use base64::Engine as _;
-use latchkey_vault::{default_data_dir, OsKeychain, PasskeyMeta, Vault};
-use serde::Serialize;
+use std::sync::Arc;
 
-/// What the list shows about a passkey: metadata only.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PasskeyView {
-    pub id: String,
-    pub rp_id: String,
-    pub rp_name: Option<String>,
-    pub user_name: Option<String>,
-    pub user_display_name: Option<String>,
-    pub nickname: Option<String>,
-    pub created_at: u64,
-    pub last_used_at: Option<u64>,
-    pub use_count: u64,
-    pub algorithm: i64,
+use latchkey_session::{
+    ActivityEntry, PasskeyView, Prompt, Session, SessionError, Settings, UndoTicket, VaultStatus,
+};
+use tauri::{Runtime, State, WebviewWindow};
+
+type S<'a> = State<'a, Arc<Session>>;
+
+fn text(e: SessionError) -> String {
+    e.to_string()
 }
 
-impl From<&PasskeyMeta> for PasskeyView {
-    fn from(m: &PasskeyMeta) -> Self {
-        PasskeyView {
-            id: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&m.credential_id),
-            rp_id: m.rp_id.clone(),
-            rp_name: m.rp_name.clone(),
-            user_name: m.user_name.clone(),
-            user_display_name: m.user_display_name.clone(),
-            nickname: m.nickname.clone(),
-            created_at: m.created_at,
-            last_used_at: m.last_used_at,
-            use_count: m.use_count,
-            algorithm: m.algorithm,
-        }
-    }
+/// Runs blocking session work (OS checks, disk) on a worker thread.
+async fn blocking<T: Send + 'static>(
+    session: &Arc<Session>,
+    f: impl FnOnce(&Session) -> Result<T, SessionError> + Send + 'static,
+) -> Result<T, String> {
+    let s = session.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&s))
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+        .map_err(text)
 }
 
-/// Every passkey's metadata, or a message a person can act on.
 #[tauri::command]
-pub fn list_passkeys() -> Result<Vec<PasskeyView>, String> {
-    let dir = default_data_dir().map_err(|e| e.to_string())?;
-    let vault = Vault::open(&dir, &OsKeychain::new()).map_err(|e| e.to_string())?;
-    let list = vault.list().map_err(|e| e.to_string())?;
-    Ok(list.iter().map(PasskeyView::from).collect())
+pub fn vault_status(session: S<'_>) -> VaultStatus {
+    session.touch();
+    session.status()
+}
+
+#[tauri::command]
+pub fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
+    session.touch();
+    session.list().map_err(text)
+}
+
+#[tauri::command]
+pub fn rename_passkey(session: S<'_>, id: String, nickname: Option<String>) -> Result<(), String> {
+    session.touch();
+    session
+        .rename(&id, nickname.as_deref(), "app")
+        .map_err(text)
+}
+
+#[tauri::command]
+pub fn delete_passkey(session: S<'_>, id: String) -> Result<UndoTicket, String> {
+    session.touch();
+    session.delete(&id, "app").map_err(text)
+}
+
+#[tauri::command]
+pub fn undo_delete(session: S<'_>, undo_id: String) -> Result<(), String> {
+    session.touch();
+    session.undo_delete(&undo_id).map_err(text)
+}
+
+#[tauri::command]
+pub fn lock(session: S<'_>) {
+    session.lock();
+}
+
+#[tauri::command]
+pub async fn unlock(session: S<'_>) -> Result<(), String> {
+    blocking(&session, |s| s.unlock()).await
+}
+
+#[tauri::command]
+pub fn activity_log(session: S<'_>, limit: Option<usize>) -> Result<Vec<ActivityEntry>, String> {
+    session.touch();
+    session
+        .activity(limit.unwrap_or(200).min(5000))
+        .map_err(text)
+}
+
+#[tauri::command]
+pub fn get_settings(session: S<'_>) -> Settings {
+    session.settings()
+}
+
+#[tauri::command]
+pub fn set_settings(session: S<'_>, settings: Settings) -> Result<(), String> {
+    session.touch();
+    session.set_settings(settings).map_err(text)
+}
+
+#[tauri::command]
+pub fn current_prompt(session: S<'_>) -> Option<Prompt> {
+    session.current_prompt()
+}
+
+/// Only the visible prompt window may answer: a hidden or minimized window cannot approve.
+#[tauri::command]
+pub async fn answer_prompt<R: Runtime>(
+    window: WebviewWindow<R>,
+    session: S<'_>,
+    id: String,
+    approve: bool,
+    account: Option<usize>,
+) -> Result<(), String> {
+    if window.label() != crate::windows::PROMPT_LABEL
+        || !window.is_visible().unwrap_or(false)
+        || window.is_minimized().unwrap_or(true)
+    {
+        return Err("requests can only be answered in the visible Latchkey prompt".into());
+    }
+    blocking(&session, move |s| s.answer_prompt(&id, approve, account)).await
 }

@@ -1,13 +1,76 @@
-//! Latchkey's desktop shell. Thin by design: it wires the core crates to the window and holds no
-//! WebAuthn or storage logic of its own. The UI only ever receives passkey metadata, never a
-//! private key or the data key.
+//! Latchkey's desktop shell. Thin by design: it wires the core crates to the windows and holds
+//! no WebAuthn or storage logic of its own (that is `latchkey-session` and below). The UI only
+//! ever receives passkey metadata, never a private key or the data key.
+//!
+//! - `commands.rs`: what the windows may call (each granted in capabilities/);
+//! - `windows.rs`: session events → window events, and the approval-prompt window;
+//! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
+//!   session locks or the machine sleeps.
 
+mod background;
 mod commands;
+#[cfg(test)]
+mod tests;
+mod windows;
+
+use std::sync::Arc;
+
+use latchkey_session::Session;
+use tauri::Manager;
+
+/// Where the vault lives: `LATCHKEY_DATA_DIR`, else the platform's data directory.
+fn data_dir() -> std::path::PathBuf {
+    latchkey_vault::default_data_dir().unwrap_or_else(|_| std::path::PathBuf::from("latchkey-data"))
+}
+
+/// Every command the windows may call (capabilities/ decides which window gets which).
+fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::vault_status,
+        commands::list_passkeys,
+        commands::rename_passkey,
+        commands::delete_passkey,
+        commands::undo_delete,
+        commands::lock,
+        commands::unlock,
+        commands::activity_log,
+        commands::get_settings,
+        commands::set_settings,
+        commands::current_prompt,
+        commands::answer_prompt,
+    ]
+}
 
 /// Starts the app.
 pub fn run() {
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::list_passkeys])
-        .run(tauri::generate_context!())
-        .expect("Latchkey could not start its window");
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            windows::show_main(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let events = Arc::new(windows::WindowEvents::new(app.handle().clone()));
+            let session: Arc<Session> = Session::new(
+                &data_dir(),
+                Box::new(latchkey_vault::OsKeychain::new()),
+                latchkey_verify::platform_verifier(),
+                events,
+            );
+            app.manage(session.clone());
+            windows::create_prompt_window(app.handle())?;
+            windows::create_tray(app.handle());
+            background::start(app.handle().clone(), session);
+            Ok(())
+        })
+        .invoke_handler(handlers())
+        .build(tauri::generate_context!())
+        .expect("Latchkey could not start its window")
+        .run(|app, event| {
+            // Quitting makes pending deletions durable and forgets the key.
+            if let tauri::RunEvent::Exit = event {
+                if let Some(s) = app.try_state::<Arc<Session>>() {
+                    s.lock();
+                }
+            }
+        });
 }

@@ -16,6 +16,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Other(String),
+    /// The app answered with an error; `code` follows the table above.
+    #[error("{message}")]
+    App { code: i32, message: String },
 }
 
 impl CliError {
@@ -27,6 +30,7 @@ impl CliError {
             CliError::WebAuthn(ClientError::Unknown(_)) => 1,
             CliError::WebAuthn(_) => 4,
             CliError::Vault(_) => 5,
+            CliError::App { code, .. } => *code,
         }
     }
 }

@@ -7,6 +7,7 @@ mod args;
 mod error;
 mod manage;
 mod output;
+mod via_app;
 mod webauthn;
 
 use clap::Parser;
@@ -19,6 +20,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(d) => d,
         None => latchkey_vault::default_data_dir()?,
     };
+    // While the app runs it owns the vault: go through it.
+    if let Some(mut app) = latchkey_bridge::BridgeClient::connect(&dir, latchkey_bridge::Door::Cli)
+    {
+        return via_app::run(&mut app, cli.command);
+    }
     match cli.command {
         Command::Init => manage::init(&dir),
         Command::List { json } => manage::list(&dir, json),

@@ -1,4 +1,5 @@
-//! The vault-management commands: init, list, show, rename, delete, lock.
+//! The vault-management commands: init, list, show, rename, delete, lock. The helpers are
+//! shared with `via_app.rs`, so output is the same whether the CLI or the app holds the vault.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -22,8 +23,8 @@ pub fn init(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn sorted(vault: &Vault) -> Result<Vec<PasskeyMeta>, CliError> {
-    let mut items = vault.list()?;
+/// By site, then account, then age.
+pub fn sort(items: &mut [PasskeyMeta]) {
     items.sort_by(|a, b| {
         (a.rp_id.as_str(), output::account(a), a.created_at).cmp(&(
             b.rp_id.as_str(),
@@ -31,33 +32,43 @@ fn sorted(vault: &Vault) -> Result<Vec<PasskeyMeta>, CliError> {
             b.created_at,
         ))
     });
-    Ok(items)
 }
 
-pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
-    let vault = open(dir)?;
-    let items = sorted(&vault)?;
+pub fn print_list(items: &[PasskeyMeta], json: bool) {
     if json {
         let all: Vec<_> = items.iter().map(output::to_json).collect();
         println!("{}", serde_json::Value::Array(all));
     } else if items.is_empty() {
         println!("No passkeys yet. Sites offer to create one when you sign up or in their security settings.");
     } else {
-        print!("{}", output::table(&items));
+        print!("{}", output::table(items));
     }
+}
+
+pub fn print_one(m: &PasskeyMeta, json: bool) {
+    if json {
+        println!("{}", output::to_json(m));
+    } else {
+        print!("{}", output::details(m));
+    }
+}
+
+pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
+    let mut items = open(dir)?.list()?;
+    sort(&mut items);
+    print_list(&items, json);
     Ok(())
 }
 
-/// Finds a passkey by its full credential id (base64url) or a unique prefix of it.
-fn resolve(vault: &Vault, id: &str) -> Result<PasskeyMeta, CliError> {
+/// The passkey `id` names: its full credential id (base64url) or a unique prefix of it.
+pub fn pick(all: Vec<PasskeyMeta>, id: &str) -> Result<PasskeyMeta, CliError> {
     let id = id.trim().trim_end_matches('=');
     if id.is_empty() {
         return Err(CliError::Usage(
             "the passkey ID is empty; see `latchkey list`".into(),
         ));
     }
-    let hits: Vec<PasskeyMeta> = vault
-        .list()?
+    let hits: Vec<PasskeyMeta> = all
         .into_iter()
         .filter(|m| output::b64(&m.credential_id).starts_with(id))
         .collect();
@@ -77,47 +88,49 @@ fn resolve(vault: &Vault, id: &str) -> Result<PasskeyMeta, CliError> {
 }
 
 pub fn show(dir: &Path, id: &str, json: bool) -> Result<(), CliError> {
-    let vault = open(dir)?;
-    let m = resolve(&vault, id)?;
-    if json {
-        println!("{}", output::to_json(&m));
-    } else {
-        print!("{}", output::details(&m));
-    }
+    let m = pick(open(dir)?.list()?, id)?;
+    print_one(&m, json);
     Ok(())
 }
 
-pub fn rename(dir: &Path, id: &str, name: &str) -> Result<(), CliError> {
-    let vault = open(dir)?;
-    let m = resolve(&vault, id)?;
+/// The nickname to store: trimmed, `None` (clear) when empty, at most 64 characters.
+pub fn check_nickname(name: &str) -> Result<Option<&str>, CliError> {
     let name = name.trim();
     if name.chars().count() > 64 {
         return Err(CliError::Usage(
             "a nickname has at most 64 characters".into(),
         ));
     }
-    // An empty name clears the nickname.
-    vault.rename(&m.credential_id, (!name.is_empty()).then_some(name))?;
-    if name.is_empty() {
-        println!(
+    Ok((!name.is_empty()).then_some(name))
+}
+
+pub fn report_rename(m: &PasskeyMeta, name: Option<&str>) {
+    match name {
+        None => println!(
             "Cleared the nickname of the passkey for {} ({}).",
             m.rp_id,
-            output::account(&m)
-        );
-    } else {
-        println!(
+            output::account(m)
+        ),
+        Some(name) => println!(
             "Renamed the passkey for {} ({}) to {name:?}.",
             m.rp_id,
-            output::account(&m)
-        );
+            output::account(m)
+        ),
     }
+}
+
+pub fn rename(dir: &Path, id: &str, name: &str) -> Result<(), CliError> {
+    let vault = open(dir)?;
+    let m = pick(vault.list()?, id)?;
+    let name = check_nickname(name)?;
+    vault.rename(&m.credential_id, name)?;
+    report_rename(&m, name);
     Ok(())
 }
 
-pub fn delete(dir: &Path, id: &str, yes: bool) -> Result<(), CliError> {
-    let vault = open(dir)?;
-    let m = resolve(&vault, id)?;
-    let what = format!("the passkey for {} ({})", m.rp_id, output::account(&m));
+/// Asks before a delete unless `--yes`; refuses without a terminal to ask on.
+pub fn confirm_delete(m: &PasskeyMeta, yes: bool) -> Result<(), CliError> {
+    let what = format!("the passkey for {} ({})", m.rp_id, output::account(m));
     if !yes
         && !confirm(&format!(
             "Delete {what}? You will not be able to sign in with it. [y/N] "
@@ -125,10 +138,21 @@ pub fn delete(dir: &Path, id: &str, yes: bool) -> Result<(), CliError> {
     {
         return Err(CliError::Other("nothing was deleted".into()));
     }
+    Ok(())
+}
+
+pub fn delete(dir: &Path, id: &str, yes: bool) -> Result<(), CliError> {
+    let vault = open(dir)?;
+    let m = pick(vault.list()?, id)?;
+    confirm_delete(&m, yes)?;
     if !vault.delete(&m.credential_id)? {
         return Err(VaultError::NotFound.into());
     }
-    println!("Deleted {what}.");
+    println!(
+        "Deleted the passkey for {} ({}).",
+        m.rp_id,
+        output::account(&m)
+    );
     Ok(())
 }
 
@@ -164,7 +188,7 @@ pub fn lock(dir: &Path) -> Result<(), CliError> {
             Ok(())
         }
         Err(CliError::Vault(VaultError::InUse { path })) => Err(CliError::Other(format!(
-            "the vault at {path} is held open by another Latchkey process (the app); lock it there"
+            "the vault at {path} is held open by another Latchkey process; lock it there"
         ))),
         Err(e) => Err(e),
     }

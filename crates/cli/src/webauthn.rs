@@ -14,7 +14,7 @@ use crate::manage;
 /// Options are small; anything bigger is not options.
 const MAX_OPTIONS_BYTES: u64 = 1 << 20;
 
-fn read_options() -> Result<String, CliError> {
+pub fn read_options() -> Result<String, CliError> {
     let mut s = String::new();
     std::io::stdin()
         .take(MAX_OPTIONS_BYTES + 1)

@@ -68,6 +68,8 @@ pub struct Vault {
     meta: sled::Tree,
     secret: sled::Tree,
     by_rp: sled::Tree,
+    /// The activity log: sealed entries keyed by a growing sequence number.
+    log: sled::Tree,
     keys: Keys,
     id: String,
     dir: PathBuf,
@@ -173,6 +175,7 @@ impl Vault {
             meta: db.open_tree("meta").map_err(storage)?,
             secret: db.open_tree("secret").map_err(storage)?,
             by_rp: db.open_tree("by_rp").map_err(storage)?,
+            log: db.open_tree("log").map_err(storage)?,
             db,
             keys,
             id,
@@ -325,6 +328,31 @@ impl Vault {
             .map_err(tx_error)?;
         self.flush()?;
         Ok(true)
+    }
+
+    /// Appends one entry to the activity log, sealed like a passkey (entries name sites);
+    /// durable before it returns.
+    pub fn append_log(&self, entry: &[u8]) -> Result<(), VaultError> {
+        let seq = self.db.generate_id().map_err(storage)?.to_be_bytes();
+        let sealed = self.keys.seal("log", &seq, entry)?;
+        self.log.insert(seq, sealed).map_err(storage)?;
+        self.flush()
+    }
+
+    /// The newest `limit` log entries, newest first. An entry that does not open is skipped:
+    /// the log must never keep anyone from their passkeys.
+    pub fn read_log(&self, limit: usize) -> Result<Vec<Vec<u8>>, VaultError> {
+        let mut out = Vec::new();
+        for entry in self.log.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (seq, sealed) = entry.map_err(storage)?;
+            if let Ok(plain) = self.keys.open("log", &seq, &sealed) {
+                out.push(plain.to_vec());
+            }
+        }
+        Ok(out)
     }
 
     /// Flushes, forgets the keys and closes the database.

@@ -1,0 +1,174 @@
+//! The bridge protocol, version 1. One JSON object per line, each way:
+//!
+//! ```text
+//! → {"v":1,"id":7,"door":"cli","op":"webauthn-get","origin":"https://example.com","options":{…}}
+//! ← {"v":1,"id":7,"ok":{…AuthenticationResponseJSON…}}
+//! ← {"v":1,"id":7,"error":{"kind":"NotAllowedError","message":"the request was denied"}}
+//! ```
+//!
+//! WebAuthn data crosses as the W3C JSON forms. A peer speaking another major version gets a
+//! `ProtocolError` naming both versions, never a guess.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any change an old peer would misread.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// A line longer than this is refused unread: options and responses are a few KiB.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Which door the request came through; shown on the prompt and in the activity log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Door {
+    Cli,
+    Browser,
+    Usb,
+}
+
+/// What a client asks. Every request carries the protocol version, an id echoed in the reply,
+/// and the door.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub v: u32,
+    pub id: u64,
+    pub door: Door,
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Op {
+    /// Is the app there, and is its vault unlocked?
+    Status,
+    /// Passkey metadata (no secrets), as `latchkey list --json` prints it.
+    List,
+    /// `passkey` is the credential id, base64url (not `id`: that names the request).
+    Rename {
+        passkey: String,
+        nickname: Option<String>,
+    },
+    Delete {
+        passkey: String,
+    },
+    Lock,
+    /// navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out.
+    WebauthnCreate {
+        origin: String,
+        options: serde_json::Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+    },
+    /// navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out.
+    WebauthnGet {
+        origin: String,
+        options: serde_json::Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+    },
+}
+
+/// The answer to one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub v: u32,
+    pub id: u64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Ok(serde_json::Value),
+    Error(ReplyError),
+}
+
+/// A failure, with a kind code can branch on and a message a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ReplyError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ReplyError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ReplyError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// WebAuthn's DOMException names where they apply, plus the vault's and the protocol's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    NotAllowedError,
+    InvalidStateError,
+    SecurityError,
+    NotSupportedError,
+    TypeError,
+    UnknownError,
+    /// The vault is locked in the app; unlock it there.
+    Locked,
+    /// A vault or keychain problem.
+    VaultError,
+    /// No passkey with that id.
+    NotFound,
+    /// Malformed or unsupported message.
+    ProtocolError,
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&name)
+    }
+}
+
+impl ErrorKind {
+    /// The kind for a WebAuthn DOMException name; unknown names become `UnknownError`.
+    pub fn from_dom_name(name: &str) -> ErrorKind {
+        serde_json::from_value(serde_json::Value::String(name.to_owned()))
+            .unwrap_or(ErrorKind::UnknownError)
+    }
+}
+
+/// Parses one request line. Never panics; the error says what was wrong.
+pub fn parse_request(line: &str) -> Result<Request, ReplyError> {
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+        ReplyError::new(ErrorKind::ProtocolError, format!("not a JSON message: {e}"))
+    })?;
+    match value.get("v").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        Some(v) => {
+            return Err(ReplyError::new(
+                ErrorKind::ProtocolError,
+                format!(
+                    "protocol version {v} is not spoken here (the app speaks {PROTOCOL_VERSION}); update Latchkey so both sides match"
+                ),
+            ))
+        }
+        None => {
+            return Err(ReplyError::new(
+                ErrorKind::ProtocolError,
+                "the message has no protocol version (\"v\")",
+            ))
+        }
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ReplyError::new(ErrorKind::ProtocolError, format!("bad request: {e}")))
+}
+
+/// The id of a request line, when it can be read, so even a rejected request gets a reply the
+/// client can match.
+pub fn request_id(line: &str) -> u64 {
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|i| i.as_u64()))
+        .unwrap_or(0)
+}

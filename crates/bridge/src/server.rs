@@ -1,0 +1,156 @@
+//! The app's end: accepts connections on the vault's socket, checks the peer, reads one request
+//! per line and answers each through a [`Handler`]. One thread per connection: requests may wait
+//! for a person at the approval prompt for tens of seconds, and must not block each other.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::protocol::{
+    parse_request, request_id, ErrorKind, Outcome, Reply, ReplyError, Request, MAX_LINE_BYTES,
+    PROTOCOL_VERSION,
+};
+use crate::socket;
+
+/// What the app does with a request. Runs on the connection's thread; may block.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, request: Request) -> Result<serde_json::Value, ReplyError>;
+}
+
+/// A listening socket; removed from disk when dropped.
+pub struct BridgeServer {
+    path: PathBuf,
+    listener: UnixListener,
+}
+
+impl BridgeServer {
+    /// Binds the socket for the vault in `data_dir`. A stale socket (no one answering) is
+    /// replaced; a live one means another app already serves this vault.
+    pub fn bind(data_dir: &Path) -> std::io::Result<BridgeServer> {
+        Self::bind_at(&socket::socket_path(data_dir))
+    }
+
+    pub fn bind_at(path: &Path) -> std::io::Result<BridgeServer> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        socket::prepare_dir(dir)?;
+        if path.exists() {
+            if UnixStream::connect(path).is_ok() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AddrInUse,
+                    "another Latchkey app already serves this vault",
+                ));
+            }
+            std::fs::remove_file(path)?;
+        }
+        let listener = UnixListener::bind(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(BridgeServer {
+            path: path.to_path_buf(),
+            listener,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Serves until the process ends, one thread per connection.
+    pub fn serve(self, handler: Arc<dyn Handler>) {
+        for stream in self.listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            if !socket::peer_is_same_user(&stream) {
+                continue; // another user's process: drop it without a word
+            }
+            let handler = handler.clone();
+            std::thread::spawn(move || serve_connection(stream, handler.as_ref()));
+        }
+    }
+
+    /// Serves on a background thread.
+    pub fn spawn(self, handler: Arc<dyn Handler>) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || self.serve(handler))
+    }
+}
+
+impl Drop for BridgeServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn serve_connection(stream: UnixStream, handler: &dyn Handler) {
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let line = match read_line(&mut reader) {
+            Ok(Some(line)) => line,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = write_reply(&mut writer, &error_reply(0, e));
+                return;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reply = match parse_request(&line) {
+            Ok(request) => {
+                let id = request.id;
+                let outcome = match handler.handle(request) {
+                    Ok(v) => Outcome::Ok(v),
+                    Err(e) => Outcome::Error(e),
+                };
+                Reply {
+                    v: PROTOCOL_VERSION,
+                    id,
+                    outcome,
+                }
+            }
+            Err(e) => error_reply(request_id(&line), e),
+        };
+        if write_reply(&mut writer, &reply).is_err() {
+            return;
+        }
+    }
+}
+
+fn error_reply(id: u64, e: ReplyError) -> Reply {
+    Reply {
+        v: PROTOCOL_VERSION,
+        id,
+        outcome: Outcome::Error(e),
+    }
+}
+
+/// One line, at most [`MAX_LINE_BYTES`]; `None` at end of stream.
+pub(crate) fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<String>, ReplyError> {
+    let mut buf = Vec::new();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| ReplyError::new(ErrorKind::ProtocolError, e.to_string()))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.len() > MAX_LINE_BYTES {
+        return Err(ReplyError::new(
+            ErrorKind::ProtocolError,
+            "message longer than 1 MiB",
+        ));
+    }
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| ReplyError::new(ErrorKind::ProtocolError, "message is not UTF-8"))
+}
+
+fn write_reply(w: &mut impl Write, reply: &Reply) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(reply).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    w.write_all(&line)?;
+    w.flush()
+}

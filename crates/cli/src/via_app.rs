@@ -1,0 +1,171 @@
+//! When the Latchkey app runs it owns the vault, so the CLI asks the app over its socket and
+//! the approval prompt appears in the app's window. Output is the same as when the CLI opens
+//! the vault itself.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use latchkey_bridge::protocol::Op;
+use latchkey_bridge::{BridgeClient, ClientError, ErrorKind};
+use latchkey_vault::PasskeyMeta;
+use serde::Deserialize;
+
+use crate::args::{CeremonyArgs, Command, WebauthnCommand};
+use crate::error::CliError;
+use crate::output;
+
+/// The app's view of a passkey (see latchkey-session's PasskeyView).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct View {
+    id: String,
+    rp_id: String,
+    rp_name: Option<String>,
+    user_name: Option<String>,
+    user_display_name: Option<String>,
+    user_handle: String,
+    nickname: Option<String>,
+    created_at: u64,
+    last_used_at: Option<u64>,
+    use_count: u64,
+    sign_count: u32,
+    algorithm: String,
+    cred_protect: u8,
+    backup_eligible: bool,
+    backup_state: bool,
+}
+
+impl View {
+    fn into_meta(self) -> PasskeyMeta {
+        PasskeyMeta {
+            credential_id: URL_SAFE_NO_PAD.decode(&self.id).unwrap_or_default(),
+            rp_id: self.rp_id,
+            rp_name: self.rp_name,
+            user_handle: URL_SAFE_NO_PAD
+                .decode(&self.user_handle)
+                .unwrap_or_default(),
+            user_name: self.user_name,
+            user_display_name: self.user_display_name,
+            nickname: self.nickname,
+            algorithm: match self.algorithm.as_str() {
+                "ES256" => -7,
+                "EdDSA" => -8,
+                "RS256" => -257,
+                _ => 0,
+            },
+            sign_count: self.sign_count,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            use_count: self.use_count,
+            cred_protect: self.cred_protect,
+            backup_eligible: self.backup_eligible,
+            backup_state: self.backup_state,
+        }
+    }
+}
+
+impl From<ClientError> for CliError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Reply(r) => {
+                let code = match r.kind {
+                    ErrorKind::NotAllowedError => 3,
+                    ErrorKind::InvalidStateError
+                    | ErrorKind::SecurityError
+                    | ErrorKind::NotSupportedError
+                    | ErrorKind::TypeError => 4,
+                    ErrorKind::Locked | ErrorKind::VaultError => 5,
+                    ErrorKind::NotFound | ErrorKind::UnknownError | ErrorKind::ProtocolError => 1,
+                };
+                CliError::App {
+                    code,
+                    message: r.to_string(),
+                }
+            }
+            other => CliError::Other(other.to_string()),
+        }
+    }
+}
+
+fn list(app: &mut BridgeClient) -> Result<Vec<PasskeyMeta>, CliError> {
+    let views: Vec<View> = serde_json::from_value(app.call(Op::List)?)
+        .map_err(|e| CliError::Other(format!("the app's answer is unreadable: {e}")))?;
+    Ok(views.into_iter().map(View::into_meta).collect())
+}
+
+fn resolve(app: &mut BridgeClient, id: &str) -> Result<PasskeyMeta, CliError> {
+    crate::manage::pick(list(app)?, id)
+}
+
+fn ceremony(app: &mut BridgeClient, args: &CeremonyArgs, create: bool) -> Result<(), CliError> {
+    let options: serde_json::Value = serde_json::from_str(&crate::webauthn::read_options()?)
+        .map_err(|e| CliError::App {
+            code: 4,
+            message: format!("TypeError: the options are not valid JSON: {e}"),
+        })?;
+    eprintln!("latchkey: waiting for your approval in the Latchkey window…");
+    let (origin, account) = (args.origin.clone(), args.account.clone());
+    let op = if create {
+        Op::WebauthnCreate {
+            origin,
+            options,
+            account,
+        }
+    } else {
+        Op::WebauthnGet {
+            origin,
+            options,
+            account,
+        }
+    };
+    println!("{}", app.call(op)?);
+    Ok(())
+}
+
+/// Runs `command` through the app.
+pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Init => Err(CliError::Other(
+            "the Latchkey app already has this vault open; there is nothing to create".into(),
+        )),
+        Command::List { json } => {
+            let mut items = list(app)?;
+            crate::manage::sort(&mut items);
+            crate::manage::print_list(&items, json);
+            Ok(())
+        }
+        Command::Show { id, json } => {
+            crate::manage::print_one(&resolve(app, &id)?, json);
+            Ok(())
+        }
+        Command::Rename { id, name } => {
+            let m = resolve(app, &id)?;
+            let name = crate::manage::check_nickname(&name)?;
+            app.call(Op::Rename {
+                passkey: output::b64(&m.credential_id),
+                nickname: name.map(str::to_owned),
+            })?;
+            crate::manage::report_rename(&m, name);
+            Ok(())
+        }
+        Command::Delete { id, yes } => {
+            let m = resolve(app, &id)?;
+            crate::manage::confirm_delete(&m, yes)?;
+            app.call(Op::Delete {
+                passkey: output::b64(&m.credential_id),
+            })?;
+            println!(
+                "Deleted the passkey for {} ({}). The Latchkey window can undo this for a few seconds.",
+                m.rp_id,
+                output::account(&m)
+            );
+            Ok(())
+        }
+        Command::Lock => {
+            app.call(Op::Lock)?;
+            println!("Locked: the Latchkey app closed the vault and forgot its key.");
+            Ok(())
+        }
+        Command::Webauthn(WebauthnCommand::Create(a)) => ceremony(app, &a, true),
+        Command::Webauthn(WebauthnCommand::Get(a)) => ceremony(app, &a, false),
+    }
+}

@@ -1,0 +1,158 @@
+//! While the app runs it owns the vault: the CLI must go through the app's socket, and its
+//! ceremonies must wait for the answer in the app's prompt. Here the app is its session core
+//! (latchkey-session, exactly what the Tauri shell wraps) serving the real socket, and the test
+//! plays the person at the prompt window. webauthn-rs judges the CLI's output.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use latchkey_bridge::BridgeServer;
+use latchkey_session::bridge_handler::SessionHandler;
+use latchkey_session::{NoEvents, Session};
+use latchkey_vault::OsKeychain;
+use webauthn_rs::prelude::*;
+use webauthn_rs::WebauthnBuilder;
+
+struct App {
+    session: Arc<Session>,
+    _server: std::thread::JoinHandle<()>,
+}
+
+/// Starts the app core on `dir`'s vault (created through the CLI first) and unlocks it.
+fn app(dir: &std::path::Path) -> App {
+    let session = Session::new(
+        dir,
+        Box::new(OsKeychain::new()),
+        latchkey_verify::platform_verifier(),
+        Arc::new(NoEvents),
+    );
+    let server = BridgeServer::bind(dir).expect("the app's socket");
+    let handle = server.spawn(Arc::new(SessionHandler(session.clone())));
+    App {
+        session,
+        _server: handle,
+    }
+}
+
+/// Plays the person: waits for the prompt, checks it, answers.
+fn answer(session: &Session, approve: bool, pick: Option<&str>) -> latchkey_session::Prompt {
+    let until = Instant::now() + Duration::from_secs(20);
+    let prompt = loop {
+        if let Some(p) = session.current_prompt() {
+            break p;
+        }
+        assert!(Instant::now() < until, "no prompt in the app");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let account = pick.map(|name| {
+        prompt
+            .accounts
+            .iter()
+            .position(|a| a.user_name.as_deref() == Some(name))
+            .unwrap()
+    });
+    session.answer_prompt(&prompt.id, approve, account).unwrap();
+    prompt
+}
+
+#[test]
+fn the_cli_goes_through_the_running_app_and_its_prompt() {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let app = app(&dir);
+
+    // Locked app: a clear error, exit 5.
+    let locked = run(&dir, &["list"], "");
+    assert_eq!(locked.code, 5, "{}", locked.stderr);
+    assert!(
+        locked.stderr.contains("unlock it in the Latchkey window"),
+        "{}",
+        locked.stderr
+    );
+    app.session.unlock().unwrap();
+
+    // Register through the app: the prompt shows what the CLI asked.
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
+    let options = serde_json::to_string(&ccr).unwrap();
+    let d2 = dir.clone();
+    let cli = std::thread::spawn(move || {
+        run(
+            &d2,
+            &["webauthn", "create", "--origin", "https://example.com"],
+            &options,
+        )
+    });
+    let prompt = answer(&app.session, true, None);
+    assert_eq!(prompt.rp_id, "example.com");
+    assert_eq!(prompt.door, "cli");
+    assert_eq!(prompt.origin.as_deref(), Some("https://example.com"));
+    let out = cli.join().unwrap().ok();
+    assert!(out.stderr.contains("Latchkey window"), "{}", out.stderr);
+    let passkey = rp
+        .finish_passkey_registration(&serde_json::from_str(&out.stdout).unwrap(), &state)
+        .expect("webauthn-rs accepts a registration approved in the app");
+
+    // Listing and renaming go through the app too (sled is the app's while it runs).
+    let list = run(&dir, &["list", "--json"], "").ok().json();
+    assert_eq!(list[0]["userName"], "alice");
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    run(&dir, &["rename", &id[..6], "Laptop"], "").ok();
+    assert_eq!(
+        app.session.list().unwrap()[0].nickname.as_deref(),
+        Some("Laptop")
+    );
+
+    // Sign in: approve, judged by webauthn-rs; then deny: NotAllowed, exit 3.
+    for approve in [true, false] {
+        let (rcr, state) = rp
+            .start_passkey_authentication(std::slice::from_ref(&passkey))
+            .unwrap();
+        let options = serde_json::to_string(&rcr).unwrap();
+        let d2 = dir.clone();
+        let cli = std::thread::spawn(move || {
+            run(
+                &d2,
+                &["webauthn", "get", "--origin", "https://example.com"],
+                &options,
+            )
+        });
+        answer(&app.session, approve, Some("alice"));
+        let out = cli.join().unwrap();
+        if approve {
+            let out = out.ok();
+            let result = rp
+                .finish_passkey_authentication(&serde_json::from_str(&out.stdout).unwrap(), &state)
+                .expect("webauthn-rs accepts the assertion");
+            assert_eq!(result.counter(), 1);
+        } else {
+            assert_eq!(out.code, 3, "{}", out.stderr);
+            assert!(out.stderr.contains("NotAllowedError"), "{}", out.stderr);
+            assert!(out.stdout.is_empty());
+        }
+    }
+
+    // Rejections keep their exit codes through the app.
+    let bad = run(
+        &dir,
+        &["webauthn", "get", "--origin", "https://evil-example.com"],
+        &request_options("example.com"),
+    );
+    assert_eq!(bad.code, 4, "{}", bad.stderr);
+    assert!(bad.stderr.contains("SecurityError"), "{}", bad.stderr);
+    let init = run(&dir, &["init"], "");
+    assert_ne!(init.code, 0);
+
+    // Lock from the CLI locks the app.
+    run(&dir, &["lock"], "").ok();
+    assert!(app.session.status().locked);
+}

@@ -1,0 +1,33 @@
+//! The activity log: every approval, denial, creation, deletion, unlock and lock, with time,
+//! site, account and door. Entries are sealed in the vault like passkeys (they name sites).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActivityKind {
+    /// A sign-in was approved and signed.
+    Approved,
+    Denied,
+    TimedOut,
+    /// A passkey was created.
+    Created,
+    Deleted,
+    /// A deletion was undone.
+    Restored,
+    Renamed,
+    Unlocked,
+    Locked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    /// Unix seconds.
+    pub time: u64,
+    pub kind: ActivityKind,
+    pub rp_id: Option<String>,
+    pub account: Option<String>,
+    /// "app", "cli", "browser" or "usb".
+    pub door: String,
+}

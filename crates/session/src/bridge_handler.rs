@@ -1,0 +1,75 @@
+//! The app's answers on its socket: the CLI and the browser bridge reach the same session as
+//! the windows, and their ceremonies wait on the same prompt window.
+
+use std::sync::Arc;
+
+use latchkey_authenticator::Door;
+use latchkey_bridge::protocol::{self, ErrorKind, Op, ReplyError, Request};
+use latchkey_bridge::Handler;
+
+use crate::session::{Session, SessionError};
+
+pub struct SessionHandler(pub Arc<Session>);
+
+fn door_of(d: protocol::Door) -> Door {
+    match d {
+        protocol::Door::Cli => Door::Cli,
+        protocol::Door::Browser => Door::Browser,
+        protocol::Door::Usb => Door::Hid,
+    }
+}
+
+fn door_name(d: protocol::Door) -> &'static str {
+    match d {
+        protocol::Door::Cli => "cli",
+        protocol::Door::Browser => "browser",
+        protocol::Door::Usb => "usb",
+    }
+}
+
+/// A session error as the protocol carries it.
+pub fn reply_error(e: SessionError) -> ReplyError {
+    match e {
+        SessionError::Locked => ReplyError::new(
+            ErrorKind::Locked,
+            "Latchkey is locked; unlock it in the Latchkey window and try again",
+        ),
+        SessionError::Vault(v) => ReplyError::new(ErrorKind::VaultError, v.to_string()),
+        SessionError::WebAuthn(c) => {
+            ReplyError::new(ErrorKind::from_dom_name(c.dom_name()), c.to_string())
+        }
+        SessionError::Verification(m) => ReplyError::new(ErrorKind::NotAllowedError, m),
+        SessionError::NotFound => ReplyError::new(ErrorKind::NotFound, e.to_string()),
+        SessionError::Invalid(m) => ReplyError::new(ErrorKind::TypeError, m),
+    }
+}
+
+impl Handler for SessionHandler {
+    fn handle(&self, request: Request) -> Result<serde_json::Value, ReplyError> {
+        let s = &self.0;
+        let door = request.door;
+        let result = match request.op {
+            Op::Status => Ok(json(&s.status())),
+            Op::List => s.list().map(|l| json(&l)),
+            Op::Rename { passkey, nickname } => s
+                .rename(&passkey, nickname.as_deref(), door_name(door))
+                .map(|_| serde_json::Value::Null),
+            Op::Delete { passkey } => s.delete(&passkey, door_name(door)).map(|t| json(&t)),
+            Op::Lock => {
+                s.lock();
+                Ok(serde_json::Value::Null)
+            }
+            Op::WebauthnCreate {
+                origin, options, ..
+            } => s.webauthn_create(door_of(door), &origin, &options.to_string()),
+            Op::WebauthnGet {
+                origin, options, ..
+            } => s.webauthn_get(door_of(door), &origin, &options.to_string()),
+        };
+        result.map_err(reply_error)
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}

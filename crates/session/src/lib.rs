@@ -1,0 +1,23 @@
+//! The running app's core, free of Tauri so it can be tested alone: the Tauri shell
+//! (`src-tauri/`) only turns these calls into commands and these events into window updates.
+//!
+//! - [`Session`]: owns the vault while the app runs (lock, unlock, list, rename, delete with
+//!   undo), and runs WebAuthn ceremonies for every door;
+//! - [`prompts`]: the approval-prompt queue a ceremony waits on;
+//! - [`activity`]: the activity log, sealed in the vault;
+//! - [`settings`]: auto-lock, verification policy, theme;
+//! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket.
+
+pub mod activity;
+pub mod bridge_handler;
+pub mod events;
+pub mod prompts;
+mod session;
+pub mod settings;
+mod store;
+
+pub use activity::{ActivityEntry, ActivityKind};
+pub use events::{NoEvents, SessionEvents};
+pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
+pub use session::{PasskeyView, Session, SessionError, UndoTicket, VaultStatus};
+pub use settings::{Settings, Theme, VerificationPolicy};

@@ -1,0 +1,670 @@
+//! The session: the vault the app owns while it runs, and everything done with it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use latchkey_authenticator::client::{self, ClientError};
+use latchkey_authenticator::{
+    Approval, ApprovalRequest, Authenticator, Door, Operation, Refusal, UserInteraction,
+};
+use latchkey_vault::{KeyStore, PasskeyMeta, Vault, VaultError};
+use latchkey_verify::{VerificationRequest, Verifier};
+use serde::Serialize;
+
+use crate::activity::{ActivityEntry, ActivityKind};
+use crate::events::SessionEvents;
+use crate::prompts::{Answer, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered};
+use crate::settings::{Settings, VerificationPolicy};
+use crate::store::SessionStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("Latchkey is locked; unlock it first")]
+    Locked,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("{name}: {0}", name = .0.dom_name())]
+    WebAuthn(#[from] ClientError),
+    #[error("the OS check did not pass: {0}")]
+    Verification(String),
+    #[error("no passkey has that id; it may have been deleted")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What the UI and the bridge show about a passkey: metadata only, never key material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyView {
+    pub id: String,
+    pub rp_id: String,
+    pub rp_name: Option<String>,
+    pub user_name: Option<String>,
+    pub user_display_name: Option<String>,
+    pub user_handle: String,
+    pub nickname: Option<String>,
+    pub created_at: u64,
+    pub last_used_at: Option<u64>,
+    pub use_count: u64,
+    pub sign_count: u32,
+    pub algorithm: &'static str,
+    pub cred_protect: u8,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+}
+
+impl From<&PasskeyMeta> for PasskeyView {
+    fn from(m: &PasskeyMeta) -> Self {
+        PasskeyView {
+            id: URL_SAFE_NO_PAD.encode(&m.credential_id),
+            rp_id: m.rp_id.clone(),
+            rp_name: m.rp_name.clone(),
+            user_name: m.user_name.clone(),
+            user_display_name: m.user_display_name.clone(),
+            user_handle: URL_SAFE_NO_PAD.encode(&m.user_handle),
+            nickname: m.nickname.clone(),
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            use_count: m.use_count,
+            sign_count: m.sign_count,
+            algorithm: match m.algorithm {
+                -7 => "ES256",
+                -8 => "EdDSA",
+                -257 => "RS256",
+                _ => "unknown",
+            },
+            cred_protect: m.cred_protect,
+            backup_eligible: m.backup_eligible,
+            backup_state: m.backup_state,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultStatus {
+    pub locked: bool,
+    /// 0 while locked: the lock screen shows nothing from the vault.
+    pub count: usize,
+}
+
+/// Returned by a delete: the passkey stays restorable until the window closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoTicket {
+    pub undo_id: String,
+    pub undo_seconds: u64,
+}
+
+struct PendingDelete {
+    undo_id: String,
+    credential_id: Vec<u8>,
+    rp_id: String,
+    account: Option<String>,
+}
+
+pub struct Session {
+    data_dir: PathBuf,
+    keystore: Box<dyn KeyStore + Send + Sync>,
+    verifier: Box<dyn Verifier>,
+    events: Arc<dyn SessionEvents>,
+    vault: Mutex<Option<Vault>>,
+    prompts: PromptQueue,
+    settings: Mutex<Settings>,
+    last_verified: Mutex<Option<Instant>>,
+    last_active: Mutex<Instant>,
+    pending_deletes: Mutex<Vec<PendingDelete>>,
+    next_undo: Mutex<u64>,
+    /// How long a prompt waits for the person, and how long a delete can be undone.
+    timeouts: Mutex<(Duration, Duration)>,
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn door_name(door: Door) -> &'static str {
+    match door {
+        Door::App => "app",
+        Door::Cli => "cli",
+        Door::Browser => "browser",
+        Door::Hid => "usb",
+    }
+}
+
+fn account_of(m: &PasskeyMeta) -> Option<String> {
+    m.user_name.clone().or_else(|| m.user_display_name.clone())
+}
+
+impl Session {
+    /// A locked session over the vault in `data_dir` (created on first unlock if missing).
+    pub fn new(
+        data_dir: &Path,
+        keystore: Box<dyn KeyStore + Send + Sync>,
+        verifier: Box<dyn Verifier>,
+        events: Arc<dyn SessionEvents>,
+    ) -> Arc<Session> {
+        Arc::new(Session {
+            settings: Mutex::new(Settings::load(data_dir)),
+            data_dir: data_dir.to_path_buf(),
+            keystore,
+            verifier,
+            events,
+            vault: Mutex::new(None),
+            prompts: PromptQueue::new(),
+            last_verified: Mutex::new(None),
+            last_active: Mutex::new(Instant::now()),
+            pending_deletes: Mutex::new(Vec::new()),
+            next_undo: Mutex::new(0),
+            timeouts: Mutex::new((Duration::from_secs(60), Duration::from_secs(6))),
+        })
+    }
+
+    /// How long a prompt waits for an answer (default 60 s) and how long a delete can be
+    /// undone (default 6 s).
+    pub fn set_timeouts(&self, prompt: Duration, undo: Duration) {
+        *self.timeouts.lock().unwrap() = (prompt, undo);
+    }
+
+    fn prompt_timeout(&self) -> Duration {
+        self.timeouts.lock().unwrap().0
+    }
+
+    fn undo_window(&self) -> Duration {
+        self.timeouts.lock().unwrap().1
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Runs `f` on the unlocked vault; [`VaultError::Locked`] when locked.
+    pub(crate) fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&Vault) -> Result<R, VaultError>,
+    ) -> Result<R, VaultError> {
+        let guard = self.vault.lock().unwrap();
+        match guard.as_ref() {
+            Some(v) => f(v),
+            None => Err(VaultError::Locked),
+        }
+    }
+
+    fn vault_op<R>(
+        &self,
+        f: impl FnOnce(&Vault) -> Result<R, VaultError>,
+    ) -> Result<R, SessionError> {
+        self.with_vault(f).map_err(|e| match e {
+            VaultError::Locked => SessionError::Locked,
+            e => SessionError::Vault(e),
+        })
+    }
+
+    pub(crate) fn is_pending_delete(&self, credential_id: &[u8]) -> bool {
+        self.pending_deletes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.credential_id == credential_id)
+    }
+
+    /// The person did something: pushes the auto-lock back.
+    pub fn touch(&self) {
+        *self.last_active.lock().unwrap() = Instant::now();
+    }
+
+    pub fn status(&self) -> VaultStatus {
+        match self.list() {
+            Ok(all) => VaultStatus {
+                locked: false,
+                count: all.len(),
+            },
+            Err(_) => VaultStatus {
+                locked: self.vault.lock().unwrap().is_none(),
+                count: 0,
+            },
+        }
+    }
+
+    fn log(&self, kind: ActivityKind, rp_id: Option<&str>, account: Option<&str>, door: &str) {
+        let entry = ActivityEntry {
+            time: now_unix(),
+            kind,
+            rp_id: rp_id.map(str::to_owned),
+            account: account.map(str::to_owned),
+            door: door.to_owned(),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&entry) {
+            // The log is best effort: a full disk must not turn an approval into a failure.
+            let _ = self.with_vault(|v| v.append_log(&bytes));
+        }
+    }
+
+    /// The newest `limit` activity entries, newest first.
+    pub fn activity(&self, limit: usize) -> Result<Vec<ActivityEntry>, SessionError> {
+        let raw = self.vault_op(|v| v.read_log(limit))?;
+        Ok(raw
+            .iter()
+            .filter_map(|b| serde_json::from_slice(b).ok())
+            .collect())
+    }
+
+    /// The OS check for `what`, honouring the reuse policy.
+    fn verify_user(&self, what: &str, rp_id: &str, account: Option<&str>) -> Result<(), String> {
+        let reuse = match self.settings.lock().unwrap().verification {
+            VerificationPolicy::Reuse { minutes } => {
+                Some(Duration::from_secs(60 * u64::from(minutes)))
+            }
+            VerificationPolicy::EveryUse => None,
+        };
+        if let (Some(window), Some(at)) = (reuse, *self.last_verified.lock().unwrap()) {
+            if at.elapsed() < window {
+                return Ok(());
+            }
+        }
+        self.verifier
+            .verify(&VerificationRequest {
+                operation: what,
+                rp_id,
+                account,
+            })
+            .map_err(|e| e.to_string())?;
+        *self.last_verified.lock().unwrap() = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Unlocks after the OS check; creates the vault on first use.
+    pub fn unlock(&self) -> Result<(), SessionError> {
+        if self.vault.lock().unwrap().is_some() {
+            return Ok(());
+        }
+        self.verifier
+            .verify(&VerificationRequest {
+                operation: "unlock Latchkey",
+                rp_id: "Latchkey",
+                account: None,
+            })
+            .map_err(|e| SessionError::Verification(e.to_string()))?;
+        let keystore: &dyn KeyStore = self.keystore.as_ref();
+        let vault = match Vault::open(&self.data_dir, keystore) {
+            Err(VaultError::NotInitialized { .. }) => {
+                std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+                    SessionError::Invalid(format!("cannot create {}: {e}", self.data_dir.display()))
+                })?;
+                Vault::init(&self.data_dir, keystore)?
+            }
+            other => other?,
+        };
+        *self.vault.lock().unwrap() = Some(vault);
+        *self.last_verified.lock().unwrap() = Some(Instant::now());
+        self.touch();
+        self.log(ActivityKind::Unlocked, None, None, "app");
+        self.events.unlocked();
+        Ok(())
+    }
+
+    /// Makes pending deletes durable, forgets the key, closes the vault.
+    pub fn lock(&self) {
+        self.commit_all_deletes();
+        if self.vault.lock().unwrap().is_none() {
+            return;
+        }
+        self.log(ActivityKind::Locked, None, None, "app");
+        if let Some(v) = self.vault.lock().unwrap().take() {
+            v.lock();
+        }
+        *self.last_verified.lock().unwrap() = None;
+        self.events.locked();
+    }
+
+    /// Locks when the person has been away longer than the auto-lock setting.
+    pub fn lock_if_idle(&self) -> bool {
+        let minutes = self.settings.lock().unwrap().auto_lock_minutes;
+        let idle = self.last_active.lock().unwrap().elapsed();
+        if minutes > 0
+            && idle >= Duration::from_secs(60 * u64::from(minutes))
+            && self.vault.lock().unwrap().is_some()
+        {
+            self.lock();
+            return true;
+        }
+        false
+    }
+
+    /// Passkeys, sorted by site then account; hides those waiting in the undo window.
+    pub fn list(&self) -> Result<Vec<PasskeyView>, SessionError> {
+        let mut all = self.vault_op(|v| v.list())?;
+        all.retain(|m| !self.is_pending_delete(&m.credential_id));
+        all.sort_by(|a, b| {
+            (a.rp_id.as_str(), account_of(a), a.created_at).cmp(&(
+                b.rp_id.as_str(),
+                account_of(b),
+                b.created_at,
+            ))
+        });
+        Ok(all.iter().map(PasskeyView::from).collect())
+    }
+
+    fn find(&self, id: &str) -> Result<PasskeyMeta, SessionError> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(id.trim_end_matches('='))
+            .map_err(|_| SessionError::NotFound)?;
+        if self.is_pending_delete(&raw) {
+            return Err(SessionError::NotFound);
+        }
+        self.vault_op(|v| v.list())?
+            .into_iter()
+            .find(|m| m.credential_id == raw)
+            .ok_or(SessionError::NotFound)
+    }
+
+    pub fn rename(&self, id: &str, nickname: Option<&str>, door: &str) -> Result<(), SessionError> {
+        let m = self.find(id)?;
+        let nickname = nickname.map(str::trim).filter(|n| !n.is_empty());
+        if nickname.is_some_and(|n| n.chars().count() > 64) {
+            return Err(SessionError::Invalid(
+                "a nickname has at most 64 characters".into(),
+            ));
+        }
+        self.vault_op(|v| v.rename(&m.credential_id, nickname))?;
+        self.log(
+            ActivityKind::Renamed,
+            Some(&m.rp_id),
+            account_of(&m).as_deref(),
+            door,
+        );
+        self.events.vault_changed();
+        Ok(())
+    }
+
+    /// Hides the passkey at once and deletes it for good when the undo window closes (or at
+    /// lock or exit, whichever comes first).
+    pub fn delete(self: &Arc<Self>, id: &str, door: &str) -> Result<UndoTicket, SessionError> {
+        let m = self.find(id)?;
+        let undo_id = {
+            let mut n = self.next_undo.lock().unwrap();
+            *n += 1;
+            format!("u{}", *n)
+        };
+        self.pending_deletes.lock().unwrap().push(PendingDelete {
+            undo_id: undo_id.clone(),
+            credential_id: m.credential_id.clone(),
+            rp_id: m.rp_id.clone(),
+            account: account_of(&m),
+        });
+        self.log(
+            ActivityKind::Deleted,
+            Some(&m.rp_id),
+            account_of(&m).as_deref(),
+            door,
+        );
+        self.events.vault_changed();
+        let me = Arc::downgrade(self);
+        let window = self.undo_window();
+        let ticket = undo_id.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(window);
+            if let Some(s) = me.upgrade() {
+                s.commit_delete(&ticket);
+            }
+        });
+        Ok(UndoTicket {
+            undo_id,
+            undo_seconds: window.as_secs_f64().ceil() as u64,
+        })
+    }
+
+    /// Brings a deleted passkey back while its undo window is open.
+    pub fn undo_delete(&self, undo_id: &str) -> Result<(), SessionError> {
+        let mut pending = self.pending_deletes.lock().unwrap();
+        let pos = pending
+            .iter()
+            .position(|p| p.undo_id == undo_id)
+            .ok_or_else(|| SessionError::Invalid("it is too late to undo that deletion".into()))?;
+        let p = pending.remove(pos);
+        drop(pending);
+        self.log(
+            ActivityKind::Restored,
+            Some(&p.rp_id),
+            p.account.as_deref(),
+            "app",
+        );
+        self.events.vault_changed();
+        Ok(())
+    }
+
+    fn commit_delete(&self, undo_id: &str) {
+        let mut pending = self.pending_deletes.lock().unwrap();
+        let Some(pos) = pending.iter().position(|p| p.undo_id == undo_id) else {
+            return;
+        };
+        // Deleted while still listed as pending, so a concurrent use cannot see it reappear.
+        let p = &pending[pos];
+        if self.with_vault(|v| v.delete(&p.credential_id)).is_ok() {
+            pending.remove(pos);
+        }
+    }
+
+    fn commit_all_deletes(&self) {
+        let ids: Vec<String> = self
+            .pending_deletes
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| p.undo_id.clone())
+            .collect();
+        for id in ids {
+            self.commit_delete(&id);
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap().clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) -> Result<(), SessionError> {
+        settings
+            .save(&self.data_dir)
+            .map_err(SessionError::Invalid)?;
+        *self.settings.lock().unwrap() = settings;
+        self.events.settings_changed();
+        Ok(())
+    }
+
+    /// The prompt the approval window should show.
+    pub fn current_prompt(&self) -> Option<Prompt> {
+        self.prompts.current()
+    }
+
+    /// The person's answer from the prompt window. Approving runs the OS check first; if it
+    /// fails the prompt stays, so the person can try again or deny.
+    pub fn answer_prompt(
+        &self,
+        id: &str,
+        approve: bool,
+        account: Option<usize>,
+    ) -> Result<(), SessionError> {
+        self.touch();
+        if !approve {
+            return self
+                .prompts
+                .answer(id, Answer::Deny)
+                .map_err(SessionError::Invalid);
+        }
+        let prompt = self.prompts.shown(id).ok_or_else(|| {
+            SessionError::Invalid("that request is no longer waiting; it may have timed out".into())
+        })?;
+        let chosen = account.and_then(|i| prompt.accounts.get(i));
+        let label = chosen.and_then(|a| a.user_name.clone().or(a.user_display_name.clone()));
+        let what = match prompt.operation {
+            PromptOperation::Create => "create a passkey",
+            PromptOperation::SignIn => "sign in",
+        };
+        self.verify_user(what, &prompt.rp_id, label.as_deref())
+            .map_err(SessionError::Verification)?;
+        self.prompts
+            .answer(id, Answer::Approve { account })
+            .map_err(SessionError::Invalid)
+    }
+
+    /// navigator.credentials.create() for any door; the person answers in the prompt window.
+    pub fn webauthn_create(
+        &self,
+        door: Door,
+        origin: &str,
+        options_json: &str,
+    ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony(door, |auth| {
+            client::create(auth, origin, options_json, door)
+        })
+    }
+
+    /// navigator.credentials.get() for any door; the person answers in the prompt window.
+    pub fn webauthn_get(
+        &self,
+        door: Door,
+        origin: &str,
+        options_json: &str,
+    ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony(door, |auth| client::get(auth, origin, options_json, door))
+    }
+
+    fn ceremony(
+        &self,
+        door: Door,
+        run: impl FnOnce(
+            &mut Authenticator<SessionStore<'_>, PromptApprover<'_>>,
+        ) -> Result<serde_json::Value, ClientError>,
+    ) -> Result<serde_json::Value, SessionError> {
+        if self.vault.lock().unwrap().is_none() {
+            return Err(SessionError::Locked);
+        }
+        let approver = PromptApprover {
+            session: self,
+            door,
+            outcome: Mutex::new(None),
+        };
+        let mut auth = Authenticator::new(SessionStore(self), approver);
+        let result = run(&mut auth);
+        let outcome = auth.user().outcome.lock().unwrap().take();
+        let door_name = door_name(door);
+        match (&result, outcome) {
+            (Ok(_), Some(d)) => {
+                let kind = if d.operation == Operation::MakeCredential {
+                    ActivityKind::Created
+                } else {
+                    ActivityKind::Approved
+                };
+                self.log(kind, Some(&d.rp_id), d.account.as_deref(), door_name);
+                self.events.vault_changed();
+            }
+            (Err(_), Some(d)) => {
+                if let Some(kind) = d.refusal {
+                    self.log(kind, Some(&d.rp_id), d.account.as_deref(), door_name);
+                }
+            }
+            _ => {}
+        }
+        Ok(result?)
+    }
+}
+
+/// The approval step of a ceremony: queue a prompt, wait for the window's answer.
+pub(crate) struct PromptApprover<'a> {
+    session: &'a Session,
+    door: Door,
+    /// What was asked and, when refused, how: for the activity log.
+    outcome: Mutex<Option<Decision>>,
+}
+
+/// What the person decided at a prompt, kept for the activity log.
+struct Decision {
+    operation: Operation,
+    rp_id: String,
+    account: Option<String>,
+    /// `Some` when refused (denied or timed out).
+    refusal: Option<ActivityKind>,
+}
+
+impl UserInteraction for PromptApprover<'_> {
+    fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
+        let operation = match request.operation {
+            Operation::MakeCredential => PromptOperation::Create,
+            Operation::GetAssertion => PromptOperation::SignIn,
+            // Credential management and selection come from CTAP clients (the USB door): they
+            // are shown as sign-in style requests for the device itself.
+            Operation::CredentialManagement | Operation::Selection => PromptOperation::SignIn,
+        };
+        let prompt = Prompt {
+            id: String::new(),
+            operation,
+            rp_id: request.rp_id.to_owned(),
+            rp_name: request.rp_name.map(str::to_owned),
+            origin: request.origin.map(str::to_owned),
+            door: door_name(self.door).to_owned(),
+            accounts: request
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(index, a)| PromptAccount {
+                    index,
+                    user_name: a.user_name.clone(),
+                    user_display_name: a.user_display_name.clone(),
+                    nickname: a.nickname.clone(),
+                })
+                .collect(),
+            expires_at: 0,
+            queued: 0,
+        };
+        let events = &self.session.events;
+        let answer = self
+            .session
+            .prompts
+            .ask(prompt, self.session.prompt_timeout(), &|pending| {
+                events.prompt_changed(pending)
+            });
+        let label = |i: Option<usize>| {
+            i.or(Some(0))
+                .and_then(|i| request.accounts.get(i))
+                .and_then(|a| a.user_name.clone().or(a.user_display_name.clone()))
+        };
+        let record = |account: Option<String>, refusal: Option<ActivityKind>| {
+            *self.outcome.lock().unwrap() = Some(Decision {
+                operation: request.operation,
+                rp_id: request.rp_id.to_owned(),
+                account,
+                refusal,
+            });
+        };
+        match answer {
+            Ok(Answer::Approve { account }) => {
+                record(label(account), None);
+                Ok(Approval {
+                    account,
+                    user_verified: true,
+                })
+            }
+            Ok(Answer::Deny) => {
+                record(label(None), Some(ActivityKind::Denied));
+                Err(Refusal::Denied)
+            }
+            Err(Unanswered::TimedOut) => {
+                record(label(None), Some(ActivityKind::TimedOut));
+                Err(Refusal::TimedOut)
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.commit_all_deletes();
+    }
+}

@@ -1,0 +1,206 @@
+//! The commands as the windows call them, through Tauri's IPC on the mock runtime: argument
+//! names, JSON shapes, errors as text, and the rule that only the prompt window answers.
+//! The session behind them is real (real vault, real Secret Service, real OS check — as root
+//! in the test run, polkit says yes).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use latchkey_session::{NoEvents, Session};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    session: Arc<Session>,
+    main: WebviewWindow<MockRuntime>,
+    prompt: WebviewWindow<MockRuntime>,
+    _app: tauri::App<MockRuntime>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        use latchkey_vault::KeyStore;
+        let header = self.session.data_dir().join("vault.json");
+        if let Ok(t) = std::fs::read_to_string(header) {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            let _ = latchkey_vault::OsKeychain::with_service("dev.latchkey.test")
+                .delete(v["vault_id"].as_str().unwrap());
+        }
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new(
+        &dir.path().join("vault"),
+        Box::new(latchkey_vault::OsKeychain::with_service(
+            "dev.latchkey.test",
+        )),
+        latchkey_verify::platform_verifier(),
+        Arc::new(NoEvents),
+    );
+    let app = mock_builder()
+        .invoke_handler(crate::handlers())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    app.manage(session.clone());
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let prompt = WebviewWindowBuilder::new(&app, "prompt", Default::default())
+        .build()
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        session,
+        main,
+        prompt,
+        _app: app,
+    }
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn locked_until_unlock_then_list_rename_delete_undo() {
+    let f = fixture();
+    assert_eq!(
+        call(&f.main, "vault_status", json!({})).unwrap(),
+        json!({"locked": true, "count": 0})
+    );
+    let err = call(&f.main, "list_passkeys", json!({})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("locked"), "{err}");
+    call(&f.main, "unlock", json!({})).unwrap();
+    assert_eq!(
+        call(&f.main, "list_passkeys", json!({})).unwrap(),
+        json!([])
+    );
+
+    // A passkey made through the prompt, answered from the prompt window.
+    let s = f.session.clone();
+    let ceremony = std::thread::spawn(move || {
+        s.webauthn_create(
+            latchkey_authenticator::Door::Cli,
+            "https://example.com",
+            r#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rp":{"name":"Example"},
+                "user":{"id":"YWxpY2U","name":"alice","displayName":"Alice"},
+                "pubKeyCredParams":[{"type":"public-key","alg":-7}]}"#,
+        )
+    });
+    let prompt = wait_prompt(&f);
+    assert_eq!(prompt["operation"], "create");
+    assert_eq!(prompt["rpId"], "example.com");
+    assert_eq!(prompt["door"], "cli");
+    assert_eq!(prompt["accounts"][0]["userName"], "alice");
+    // The main window cannot answer; the prompt window can.
+    let id = prompt["id"].clone();
+    let refused = call(
+        &f.main,
+        "answer_prompt",
+        json!({"id": id, "approve": true, "account": null}),
+    );
+    assert!(refused.unwrap_err().as_str().unwrap().contains("prompt"));
+    call(
+        &f.prompt,
+        "answer_prompt",
+        json!({"id": id, "approve": true, "account": null}),
+    )
+    .unwrap();
+    ceremony.join().unwrap().unwrap();
+
+    let list = call(&f.main, "list_passkeys", json!({})).unwrap();
+    let pk = &list[0];
+    assert_eq!(pk["rpId"], "example.com");
+    assert_eq!(pk["userName"], "alice");
+    assert_eq!(pk["algorithm"], "ES256");
+    assert!(
+        pk.get("privateKey").is_none(),
+        "the UI never gets key material"
+    );
+    let id = pk["id"].as_str().unwrap();
+    call(
+        &f.main,
+        "rename_passkey",
+        json!({"id": id, "nickname": "Work"}),
+    )
+    .unwrap();
+    assert_eq!(
+        call(&f.main, "list_passkeys", json!({})).unwrap()[0]["nickname"],
+        "Work"
+    );
+    let ticket = call(&f.main, "delete_passkey", json!({"id": id})).unwrap();
+    assert!(ticket["undoSeconds"].as_u64().unwrap() > 0);
+    assert_eq!(
+        call(&f.main, "list_passkeys", json!({})).unwrap(),
+        json!([])
+    );
+    call(&f.main, "undo_delete", json!({"undoId": ticket["undoId"]})).unwrap();
+    assert_eq!(
+        call(&f.main, "list_passkeys", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let log = call(&f.main, "activity_log", json!({"limit": 10})).unwrap();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..4], ["restored", "deleted", "renamed", "created"]);
+
+    call(&f.main, "lock", json!({})).unwrap();
+    assert_eq!(
+        call(&f.main, "vault_status", json!({})).unwrap()["locked"],
+        true
+    );
+}
+
+#[test]
+fn settings_round_trip_and_bad_values_are_refused() {
+    let f = fixture();
+    let mut s = call(&f.main, "get_settings", json!({})).unwrap();
+    assert_eq!(s["theme"], "system");
+    s["theme"] = json!("dark");
+    s["verification"] = json!({"kind": "reuse", "minutes": 5});
+    call(&f.main, "set_settings", json!({"settings": s})).unwrap();
+    assert_eq!(call(&f.main, "get_settings", json!({})).unwrap(), s);
+    s["verification"] = json!({"kind": "reuse", "minutes": 0});
+    assert!(call(&f.main, "set_settings", json!({"settings": s})).is_err());
+    s["theme"] = json!("purple");
+    assert!(call(&f.main, "set_settings", json!({"settings": s})).is_err());
+}
+
+fn wait_prompt(f: &Fixture) -> Value {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let p = call(&f.prompt, "current_prompt", json!({})).unwrap();
+        if !p.is_null() {
+            return p;
+        }
+        assert!(Instant::now() < until, "no prompt");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

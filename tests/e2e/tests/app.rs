@@ -1,0 +1,320 @@
+//! The built app in the real webview: WebKitGTK under Xvfb, driven by tauri-driver +
+//! WebKitWebDriver. The vault is seeded through the `latchkey` CLI, passkeys are registered and
+//! checked by webauthn-rs, and a CLI sign-in started while the app runs must surface in the
+//! app's approval window. Screenshots of the main views go to docs/screenshots/.
+//!
+//! Needs the built app and CLI (`cargo build -p latchkey-app -p latchkey-cli`), tauri-driver,
+//! WebKitWebDriver, Xvfb, a Secret Service and polkit: scripts/test.sh provides all of it and
+//! runs these with `--ignored`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use latchkey_e2e::Driver;
+use webauthn_rs::prelude::*;
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+const ORIGIN: &str = "https://example.com";
+/// WebDriver's key code for Escape (clears the search box).
+const ESCAPE: &str = "\u{E00C}";
+
+fn target_bin(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let p = dir.join("debug").join(name);
+    assert!(
+        p.exists(),
+        "{} is not built; run cargo build -p latchkey-app -p latchkey-cli",
+        p.display()
+    );
+    p
+}
+
+fn screenshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+struct Cli {
+    data_dir: PathBuf,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut child = Command::new(target_bin("latchkey"))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn rp(id: &str) -> Webauthn {
+    WebauthnBuilder::new(id, &Url::parse(&format!("https://{id}")).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// Registers `user` on `site` through the CLI (app not running); webauthn-rs checks it.
+fn seed(cli: &Cli, site: &str, user: &str) -> Passkey {
+    let rp = rp(site);
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), user, user, None)
+        .unwrap();
+    let (code, out, err) = cli.run(
+        &[
+            "webauthn",
+            "create",
+            "--origin",
+            &format!("https://{site}"),
+            "--yes",
+        ],
+        &serde_json::to_string(&ccr).unwrap(),
+    );
+    assert_eq!(code, 0, "{err}");
+    rp.finish_passkey_registration(&serde_json::from_str(&out).unwrap(), &state)
+        .unwrap()
+}
+
+struct Keychain(PathBuf);
+
+impl Drop for Keychain {
+    fn drop(&mut self) {
+        if let Ok(t) = std::fs::read_to_string(self.0.join("vault.json")) {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            let _ = Command::new("secret-tool")
+                .args(["clear", "service", "dev.latchkey.vault", "username"])
+                .arg(v["vault_id"].as_str().unwrap())
+                .status();
+        }
+    }
+}
+
+fn start_app(data_dir: &Path) -> Driver {
+    let d = Driver::start(
+        &target_bin("latchkey-app"),
+        &[("LATCHKEY_DATA_DIR", data_dir.to_str().unwrap())],
+    );
+    d.switch_to_window("main", |t| t == "Latchkey");
+    d
+}
+
+fn unlock(d: &Driver) {
+    let button = d.by_testid("unlock-button");
+    d.click(&button);
+    d.wait("[data-testid=\"passkey-list\"], [data-testid=\"empty-state\"]");
+}
+
+fn set_theme(d: &Driver, theme: &str) {
+    d.execute_async(&format!(
+        "const done = arguments[arguments.length - 1];\
+         const i = window.__TAURI_INTERNALS__;\
+         i.invoke('get_settings').then(s => {{ s.theme = '{theme}'; return i.invoke('set_settings', {{ settings: s }}); }})\
+          .then(() => done(true), e => done(String(e)));"
+    ));
+}
+
+#[test]
+#[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
+fn manage_passkeys_in_the_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data_dir = tmp.path().join("vault");
+    let cli = Cli {
+        data_dir: data_dir.clone(),
+    };
+    assert_eq!(cli.run(&["init"], "").0, 0);
+    let _keychain = Keychain(data_dir.clone());
+    seed(&cli, "example.com", "alice");
+    seed(&cli, "example.com", "bob");
+    seed(&cli, "shop.example.org", "carol");
+
+    let d = start_app(&data_dir);
+    d.by_testid("lock-screen");
+    assert!(
+        !d.page_source().contains("example.com"),
+        "locked shows nothing"
+    );
+    d.screenshot(&screenshots().join("locked.png"));
+    unlock(&d);
+    d.wait_count("[data-testid=\"passkey-row\"]", 3);
+    assert_eq!(d.find_all("[data-testid=\"site-group\"]").len(), 2);
+    d.screenshot(&screenshots().join("list-light.png"));
+
+    // Search filters on every keystroke.
+    let search = d.by_testid("search");
+    d.type_text(&search, "shop");
+    d.wait_count("[data-testid=\"passkey-row\"]", 1);
+    d.type_text(&search, ESCAPE);
+    d.wait_count("[data-testid=\"passkey-row\"]", 3);
+    d.type_text(&search, "BOB");
+    d.wait_count("[data-testid=\"passkey-row\"]", 1);
+    d.type_text(&search, ESCAPE);
+    d.wait_count("[data-testid=\"passkey-row\"]", 3);
+
+    // Rename carol's passkey.
+    let carol = d
+        .find_all("[data-testid=\"passkey-row\"]")
+        .into_iter()
+        .find(|r| d.text(r).contains("carol"))
+        .expect("carol's row");
+    d.click(&carol);
+    d.by_testid("details");
+    let field = d.by_testid("nickname-input");
+    d.clear(&field);
+    d.type_text(&field, "Travel card");
+    d.click(&d.by_testid("rename-save"));
+    d.wait_until("the nickname in the list", || {
+        d.find_all("[data-testid=\"passkey-row\"]")
+            .iter()
+            .any(|r| d.text(r).contains("Travel card"))
+            .then_some(())
+    });
+    d.screenshot(&screenshots().join("details-light.png"));
+
+    // Delete with confirmation, then undo.
+    d.click(&d.by_testid("delete-button"));
+    let confirm = d.by_testid("confirm-delete");
+    let dialog_text = d.page_source();
+    assert!(dialog_text.contains("carol") && dialog_text.contains("shop.example.org"));
+    d.click(&confirm);
+    d.wait_count("[data-testid=\"passkey-row\"]", 2);
+    d.click(&d.by_testid("undo-button"));
+    d.wait_count("[data-testid=\"passkey-row\"]", 3);
+
+    // Dark theme views.
+    set_theme(&d, "dark");
+    d.wait("html[data-theme=\"dark\"], html.dark");
+    d.screenshot(&screenshots().join("list-dark.png"));
+
+    // Lock hides everything; unlock brings it back.
+    d.click(&d.by_testid("lock-button"));
+    d.by_testid("lock-screen");
+    d.wait_count("[data-testid=\"passkey-row\"]", 0);
+    assert!(!d.page_source().contains("shop.example.org"));
+    d.screenshot(&screenshots().join("locked-dark.png"));
+    unlock(&d);
+    d.wait_count("[data-testid=\"passkey-row\"]", 3);
+    set_theme(&d, "light");
+    drop(d);
+
+    // The nickname survived a restart.
+    let d = start_app(&data_dir);
+    unlock(&d);
+    d.wait_until("the nickname after a restart", || {
+        d.find_all("[data-testid=\"passkey-row\"]")
+            .iter()
+            .any(|r| d.text(r).contains("Travel card"))
+            .then_some(())
+    });
+
+    // A deletion that is not undone is final.
+    let bob = d
+        .find_all("[data-testid=\"passkey-row\"]")
+        .into_iter()
+        .find(|r| d.text(r).contains("bob"))
+        .unwrap();
+    d.click(&bob);
+    d.click(&d.by_testid("delete-button"));
+    d.click(&d.by_testid("confirm-delete"));
+    d.wait_count("[data-testid=\"passkey-row\"]", 2);
+    // The undo window closes (the toast goes away), and the deletion is made durable.
+    d.by_testid("undo-toast");
+    d.wait_count("[data-testid=\"undo-toast\"]", 0);
+    drop(d);
+    // The CLI opens the vault once the app has let go of it.
+    let out = (0..100)
+        .find_map(|_| {
+            let (code, out, _) = cli.run(&["list", "--json"], "");
+            if code == 0 {
+                return Some(out);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            None
+        })
+        .expect("the vault is free after the app quits");
+    assert!(out.contains("\"carol\""));
+    assert!(!out.contains("\"bob\""), "bob's passkey is gone for good");
+}
+
+#[test]
+#[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
+fn a_cli_sign_in_is_approved_or_denied_in_the_app_prompt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data_dir = tmp.path().join("vault");
+    let cli = Cli {
+        data_dir: data_dir.clone(),
+    };
+    assert_eq!(cli.run(&["init"], "").0, 0);
+    let _keychain = Keychain(data_dir.clone());
+    let passkey = seed(&cli, "example.com", "alice");
+    let rp = rp("example.com");
+
+    let d = start_app(&data_dir);
+    unlock(&d);
+    d.wait_count("[data-testid=\"passkey-row\"]", 1);
+
+    // Approve: the CLI's answer is a valid assertion for webauthn-rs.
+    let (rcr, state) = rp
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
+    let options = serde_json::to_string(&rcr).unwrap();
+    let dir = data_dir.clone();
+    let pending = std::thread::spawn(move || {
+        Cli { data_dir: dir }.run(&["webauthn", "get", "--origin", ORIGIN], &options)
+    });
+    d.switch_to_window("prompt", |t| t.contains("Approve"));
+    let title = d.text(&d.by_testid("prompt-title"));
+    assert!(title.contains("example.com"), "{title}");
+    assert_eq!(d.text(&d.by_testid("prompt-origin")).trim(), "example.com");
+    assert!(d
+        .find_all("[data-testid=\"prompt-origin-warning\"]")
+        .is_empty());
+    d.screenshot(&screenshots().join("prompt.png"));
+    d.click(&d.by_testid("approve-button"));
+    let (code, out, err) = pending.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    let result = rp
+        .finish_passkey_authentication(&serde_json::from_str(&out).unwrap(), &state)
+        .expect("webauthn-rs accepts the assertion approved in the app");
+    assert_eq!(result.counter(), 1);
+
+    // Deny: NotAllowed on the CLI, nothing signed (and the prompt in the dark theme).
+    d.switch_to_window("main", |t| t == "Latchkey");
+    set_theme(&d, "dark");
+    let (rcr, _) = rp
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
+    let options = serde_json::to_string(&rcr).unwrap();
+    let dir = data_dir.clone();
+    let pending = std::thread::spawn(move || {
+        Cli { data_dir: dir }.run(&["webauthn", "get", "--origin", ORIGIN], &options)
+    });
+    d.switch_to_window("prompt", |t| t.contains("Approve"));
+    d.wait("html[data-theme=\"dark\"]");
+    d.by_testid("deny-button");
+    d.screenshot(&screenshots().join("prompt-dark.png"));
+    d.click(&d.by_testid("deny-button"));
+    let (code, out, err) = pending.join().unwrap();
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("NotAllowedError"), "{err}");
+    assert!(out.is_empty());
+}

@@ -1,0 +1,82 @@
+/** Human sentences for activity log entries. */
+import type { ActivityEntry, ActivityKind, Door } from './types';
+
+const DOOR_LABELS: Record<Door, string> = {
+  app: 'App',
+  cli: 'CLI',
+  browser: 'Browser',
+  usb: 'USB key',
+};
+
+export function doorLabel(door: Door): string {
+  return DOOR_LABELS[door] ?? door;
+}
+
+const DOOR_PHRASES: Record<Door, string> = {
+  app: 'Latchkey itself',
+  cli: 'a command-line tool',
+  browser: 'your browser',
+  usb: 'the USB security key connection',
+};
+
+/** "your browser", "a command-line tool", ... */
+export function doorPhrase(door: Door): string {
+  return DOOR_PHRASES[door] ?? door;
+}
+
+function clean(s: string | null): string | null {
+  const t = (s ?? '').trim();
+  return t === '' ? null : t;
+}
+
+/** "example.com as alice" / "example.com" / "an unknown site". */
+function target(e: ActivityEntry): string {
+  const site = clean(e.rpId) ?? 'an unknown site';
+  const account = clean(e.account);
+  return account ? `${site} as ${account}` : site;
+}
+
+/** One sentence describing what happened. */
+export function describeActivity(e: ActivityEntry): string {
+  const site = clean(e.rpId) ?? 'an unknown site';
+  switch (e.kind) {
+    case 'approved':
+      return `Signed in to ${target(e)}`;
+    case 'denied':
+      return `Denied a sign-in to ${target(e)}`;
+    case 'timed-out':
+      return `A request from ${site} timed out`;
+    case 'created':
+      return `Created a passkey for ${target(e)}`;
+    case 'deleted':
+      return `Deleted the passkey for ${target(e)}`;
+    case 'restored':
+      return `Restored the passkey for ${target(e)}`;
+    case 'renamed':
+      return `Renamed the passkey for ${target(e)}`;
+    case 'unlocked':
+      return 'Unlocked Latchkey';
+    case 'locked':
+      return 'Locked Latchkey';
+    default:
+      return `Unknown event (${String((e as { kind: string }).kind)})`;
+  }
+}
+
+export type Tone = 'good' | 'bad' | 'warn' | 'neutral';
+
+export function activityTone(kind: ActivityKind): Tone {
+  switch (kind) {
+    case 'approved':
+    case 'created':
+    case 'restored':
+      return 'good';
+    case 'denied':
+    case 'deleted':
+      return 'bad';
+    case 'timed-out':
+      return 'warn';
+    default:
+      return 'neutral';
+  }
+}

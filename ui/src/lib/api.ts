@@ -1,0 +1,84 @@
+/**
+ * The only module that talks to the Tauri backend.
+ * Every command is wrapped here with its types so components never call
+ * `invoke` directly and tests can replace this module with `vi.mock`.
+ *
+ * Every command rejects with a human-readable string on failure; use
+ * `errorMessage()` from `./errors` to turn a rejection into text.
+ */
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  ActivityEntry,
+  BackendEvent,
+  DeleteResult,
+  Passkey,
+  Prompt,
+  Settings,
+  VaultStatus,
+} from './types';
+
+export function vaultStatus(): Promise<VaultStatus> {
+  return invoke<VaultStatus>('vault_status');
+}
+
+/** Rejects with a message when the vault is locked. */
+export function listPasskeys(): Promise<Passkey[]> {
+  return invoke<Passkey[]>('list_passkeys');
+}
+
+/** `nickname: null` clears the nickname. */
+export function renamePasskey(id: string, nickname: string | null): Promise<void> {
+  return invoke<void>('rename_passkey', { id, nickname });
+}
+
+/** The backend keeps the passkey restorable for `undoSeconds`. */
+export function deletePasskey(id: string): Promise<DeleteResult> {
+  return invoke<DeleteResult>('delete_passkey', { id });
+}
+
+export function undoDelete(undoId: string): Promise<void> {
+  return invoke<void>('undo_delete', { undoId });
+}
+
+export function lock(): Promise<void> {
+  return invoke<void>('lock');
+}
+
+/** Runs the OS password / fingerprint check; may take several seconds. */
+export function unlock(): Promise<void> {
+  return invoke<void>('unlock');
+}
+
+export function activityLog(limit: number): Promise<ActivityEntry[]> {
+  return invoke<ActivityEntry[]>('activity_log', { limit });
+}
+
+export function getSettings(): Promise<Settings> {
+  return invoke<Settings>('get_settings');
+}
+
+export function setSettings(settings: Settings): Promise<void> {
+  return invoke<void>('set_settings', { settings });
+}
+
+export function currentPrompt(): Promise<Prompt | null> {
+  return invoke<Prompt | null>('current_prompt');
+}
+
+/**
+ * Approve runs the OS check before resolving (may take seconds) and
+ * rejects with a message if the check fails. `account` is a
+ * `PromptAccount.index`, or null.
+ */
+export function answerPrompt(id: string, approve: boolean, account: number | null): Promise<void> {
+  return invoke<void>('answer_prompt', { id, approve, account });
+}
+
+/**
+ * Subscribe to a backend event. Resolves to an unsubscribe function.
+ * Payloads are ignored: every event means "something changed, reload".
+ */
+export function onEvent(name: BackendEvent, handler: () => void): Promise<() => void> {
+  return listen(name, () => handler());
+}

@@ -1,0 +1,82 @@
+/** Pure logic for the approval prompt window. */
+import type { Prompt, PromptAccount } from './types';
+import { accountName } from './passkeys';
+
+/**
+ * Heading. Uses the rpId (the domain the browser verified), never the
+ * rpName, which the site chooses freely and could be misleading.
+ */
+export function promptTitle(p: Pick<Prompt, 'operation' | 'rpId'>): string {
+  return p.operation === 'create' ? `Create a passkey for ${p.rpId}?` : `Sign in to ${p.rpId}?`;
+}
+
+/** Host of an origin URL, lower-case, or null when it cannot be parsed. */
+export function originHost(origin: string | null): string | null {
+  if (!origin) return null;
+  try {
+    const host = new URL(origin).hostname.toLowerCase();
+    return host === '' ? null : host.replace(/\.$/, '');
+  } catch {
+    return null;
+  }
+}
+
+/** True when the origin's host is the rpId or one of its subdomains. */
+export function originMatchesRp(origin: string | null, rpId: string): boolean {
+  const host = originHost(origin);
+  if (!host) return false;
+  const rp = rpId.toLowerCase().replace(/\.$/, '');
+  return host === rp || host.endsWith(`.${rp}`);
+}
+
+/**
+ * A warning to show about the origin, or null when it looks right.
+ * A missing origin (e.g. a command-line request) is not a warning.
+ */
+export function originWarning(origin: string | null, rpId: string): string | null {
+  if (origin === null || origin === '') return null;
+  const host = originHost(origin);
+  if (!host) return `The request came from an address Latchkey can't read (${origin}).`;
+  if (!originMatchesRp(origin, rpId)) {
+    return `This request came from ${host}, which is not ${rpId} or one of its subdomains.`;
+  }
+  let scheme = '';
+  try {
+    scheme = new URL(origin).protocol;
+  } catch {
+    /* handled above */
+  }
+  if (scheme !== 'https:' && host !== 'localhost' && !host.endsWith('.localhost')) {
+    return `This request came over an unencrypted connection (${scheme.replace(':', '')}).`;
+  }
+  return null;
+}
+
+/** The account preselected in the picker: the first one. */
+export function defaultAccount(p: Prompt): number | null {
+  return p.accounts.length ? p.accounts[0].index : null;
+}
+
+/** What goes in `answer_prompt`'s `account` when approving. */
+export function accountForApproval(p: Prompt, selected: number | null): number | null {
+  if (p.operation === 'create') return null;
+  if (selected !== null && p.accounts.some((a) => a.index === selected)) return selected;
+  return defaultAccount(p);
+}
+
+/** Label for an account choice: nickname adds context, never replaces the name. */
+export function promptAccountLabel(a: PromptAccount): { primary: string; secondary: string | null } {
+  const primary = accountName(a);
+  const parts: string[] = [];
+  const display = (a.userDisplayName ?? '').trim();
+  if (display && display !== primary) parts.push(display);
+  const nick = (a.nickname ?? '').trim();
+  if (nick) parts.push(`“${nick}”`);
+  return { primary, secondary: parts.length ? parts.join(' · ') : null };
+}
+
+/** "1 more request waiting" / "3 more requests waiting" / null. */
+export function queuedLabel(n: number): string | null {
+  if (n <= 0) return null;
+  return `${n} more ${n === 1 ? 'request' : 'requests'} waiting`;
+}

@@ -1,0 +1,88 @@
+/**
+ * Types shared with the Rust backend. JSON is camelCase.
+ * Keep in sync with the backend's serde structs.
+ */
+
+export type Door = 'app' | 'cli' | 'browser' | 'usb';
+
+export type Passkey = {
+  /** base64url credential id */
+  id: string;
+  rpId: string;
+  rpName: string | null;
+  userName: string | null;
+  userDisplayName: string | null;
+  nickname: string | null;
+  /** unix seconds */
+  createdAt: number;
+  /** unix seconds */
+  lastUsedAt: number | null;
+  useCount: number;
+  /** "ES256" | "EdDSA" | "RS256" */
+  algorithm: string;
+  backupEligible: boolean;
+  backupState: boolean;
+};
+
+export type VaultStatus = { locked: boolean; count: number };
+
+export type ActivityKind =
+  | 'approved'
+  | 'denied'
+  | 'timed-out'
+  | 'created'
+  | 'deleted'
+  | 'restored'
+  | 'renamed'
+  | 'unlocked'
+  | 'locked';
+
+export type ActivityEntry = {
+  /** unix seconds */
+  time: number;
+  kind: ActivityKind;
+  rpId: string | null;
+  account: string | null;
+  door: Door;
+};
+
+export type VerificationPolicy = { kind: 'every-use' } | { kind: 'reuse'; minutes: number };
+
+export type ThemePreference = 'system' | 'light' | 'dark';
+
+export type Settings = {
+  /** 0 = never */
+  autoLockMinutes: number;
+  verification: VerificationPolicy;
+  theme: ThemePreference;
+};
+
+export type PromptAccount = {
+  index: number;
+  userName: string | null;
+  userDisplayName: string | null;
+  nickname: string | null;
+};
+
+export type Prompt = {
+  id: string;
+  operation: 'create' | 'sign-in';
+  rpId: string;
+  rpName: string | null;
+  origin: string | null;
+  door: Door;
+  accounts: PromptAccount[];
+  /** unix milliseconds */
+  expiresAt: number;
+  /** how many more requests wait behind this one */
+  queued: number;
+};
+
+export type DeleteResult = { undoId: string; undoSeconds: number };
+
+export type BackendEvent =
+  | 'vault-changed'
+  | 'locked'
+  | 'unlocked'
+  | 'prompt-changed'
+  | 'settings-changed';

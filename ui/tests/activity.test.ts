@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { activityTone, describeActivity, doorLabel, doorPhrase } from '../src/lib/activity';
+import type { ActivityEntry } from '../src/lib/types';
+
+const e = (over: Partial<ActivityEntry>): ActivityEntry => ({
+  time: 0,
+  kind: 'approved',
+  rpId: 'example.com',
+  account: 'alice',
+  door: 'browser',
+  ...over,
+});
+
+describe('describeActivity', () => {
+  it.each([
+    [e({ kind: 'approved' }), 'Signed in to example.com as alice'],
+    [e({ kind: 'approved', account: null }), 'Signed in to example.com'],
+    [e({ kind: 'denied' }), 'Denied a sign-in to example.com as alice'],
+    [e({ kind: 'denied', account: null }), 'Denied a sign-in to example.com'],
+    [e({ kind: 'timed-out' }), 'A request from example.com timed out'],
+    [e({ kind: 'created' }), 'Created a passkey for example.com as alice'],
+    [e({ kind: 'deleted' }), 'Deleted the passkey for example.com as alice'],
+    [e({ kind: 'restored' }), 'Restored the passkey for example.com as alice'],
+    [e({ kind: 'renamed', account: '  ' }), 'Renamed the passkey for example.com'],
+    [e({ kind: 'unlocked', rpId: null, account: null }), 'Unlocked Latchkey'],
+    [e({ kind: 'locked', rpId: null, account: null }), 'Locked Latchkey'],
+    [e({ kind: 'approved', rpId: null }), 'Signed in to an unknown site as alice'],
+  ])('%o -> %s', (entry, text) => {
+    expect(describeActivity(entry)).toBe(text);
+  });
+
+  it('does not crash on an unknown kind', () => {
+    expect(describeActivity(e({ kind: 'exploded' as never }))).toContain('exploded');
+  });
+});
+
+describe('doors and tones', () => {
+  it('labels every door', () => {
+    expect(doorLabel('app')).toBe('App');
+    expect(doorLabel('cli')).toBe('CLI');
+    expect(doorLabel('browser')).toBe('Browser');
+    expect(doorLabel('usb')).toBe('USB key');
+    expect(doorPhrase('cli')).toBe('a command-line tool');
+  });
+  it('tones', () => {
+    expect(activityTone('approved')).toBe('good');
+    expect(activityTone('created')).toBe('good');
+    expect(activityTone('denied')).toBe('bad');
+    expect(activityTone('deleted')).toBe('bad');
+    expect(activityTone('timed-out')).toBe('warn');
+    expect(activityTone('locked')).toBe('neutral');
+  });
+});

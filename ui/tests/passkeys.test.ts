@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountName,
+  countLabel,
+  filterPasskeys,
+  flatIds,
+  groupBySite,
+  hasAccountName,
+  matchesQuery,
+  monogram,
+  queryTokens,
+  resultLabel,
+  showsRpId,
+  siteHue,
+  siteName,
+  sortPasskeys,
+  HUES,
+} from '../src/lib/passkeys';
+import { passkey } from './fixtures';
+
+const gh1 = passkey({ id: 'gh1', rpId: 'github.com', rpName: 'GitHub', userName: 'zed', userDisplayName: 'Zed Z' });
+const gh2 = passkey({ id: 'gh2', rpId: 'github.com', rpName: 'GitHub', userName: 'alice', nickname: 'Work laptop' });
+const ex = passkey({ id: 'ex', rpId: 'example.com', rpName: null, userName: null, userDisplayName: 'Bob Builder' });
+const goo = passkey({ id: 'goo', rpId: 'google.com', rpName: 'Google', userName: 'carol@gmail.com' });
+const bank = passkey({ id: 'bank', rpId: 'id.bank.example', rpName: 'Acme Bank', userName: '1234' });
+const all = [gh1, ex, goo, gh2, bank];
+
+describe('names', () => {
+  it('accountName prefers userName, then display name, then a placeholder', () => {
+    expect(accountName({ userName: 'alice', userDisplayName: 'Alice' })).toBe('alice');
+    expect(accountName({ userName: null, userDisplayName: 'Alice' })).toBe('Alice');
+    expect(accountName({ userName: '  ', userDisplayName: ' Alice ' })).toBe('Alice');
+    expect(accountName({ userName: null, userDisplayName: null })).toBe('Unnamed account');
+    expect(hasAccountName({ userName: null, userDisplayName: '' })).toBe(false);
+    expect(hasAccountName({ userName: 'x', userDisplayName: null })).toBe(true);
+  });
+
+  it('siteName uses rpName, falling back to rpId', () => {
+    expect(siteName({ rpId: 'github.com', rpName: 'GitHub' })).toBe('GitHub');
+    expect(siteName({ rpId: 'example.com', rpName: null })).toBe('example.com');
+    expect(siteName({ rpId: 'example.com', rpName: '   ' })).toBe('example.com');
+  });
+
+  it('showsRpId only when the name differs from the rpId', () => {
+    expect(showsRpId({ rpId: 'github.com', rpName: 'GitHub' })).toBe(true);
+    expect(showsRpId({ rpId: 'webauthn.io', rpName: 'WebAuthn.io' })).toBe(false);
+    expect(showsRpId({ rpId: 'example.com', rpName: null })).toBe(false);
+  });
+
+  it('monogram takes the first letter or digit, skipping www.', () => {
+    expect(monogram({ rpId: 'github.com', rpName: 'GitHub' })).toBe('G');
+    expect(monogram({ rpId: 'www.example.com', rpName: null })).toBe('E');
+    expect(monogram({ rpId: 'x.com', rpName: '"quoted"' })).toBe('Q');
+    expect(monogram({ rpId: '---', rpName: null })).toBe('?');
+  });
+
+  it('siteHue is stable and in range', () => {
+    expect(siteHue('github.com')).toBe(siteHue('github.com'));
+    for (const id of ['a', 'github.com', 'google.com', 'x'.repeat(300)]) {
+      const h = siteHue(id);
+      expect(h).toBeGreaterThanOrEqual(0);
+      expect(h).toBeLessThan(HUES);
+    }
+  });
+});
+
+describe('sorting and grouping', () => {
+  it('sorts by site name (case-insensitive), then account', () => {
+    expect(sortPasskeys(all).map((p) => p.id)).toEqual(['bank', 'ex', 'gh2', 'gh1', 'goo']);
+  });
+
+  it('does not mutate its input', () => {
+    const copy = [...all];
+    sortPasskeys(all);
+    expect(all).toEqual(copy);
+  });
+
+  it('sorts accounts numerically and then by creation time', () => {
+    const a = passkey({ id: 'a', userName: 'user10', createdAt: 5 });
+    const b = passkey({ id: 'b', userName: 'user9', createdAt: 5 });
+    const c = passkey({ id: 'c', userName: 'user9', createdAt: 1 });
+    expect(sortPasskeys([a, b, c]).map((p) => p.id)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('groups by rpId with title and small rpId when the name differs', () => {
+    const groups = groupBySite(sortPasskeys(all));
+    expect(groups.map((g) => [g.key, g.title, g.subtitle, g.items.map((p) => p.id)])).toEqual([
+      ['id.bank.example', 'Acme Bank', 'id.bank.example', ['bank']],
+      ['example.com', 'example.com', null, ['ex']],
+      ['github.com', 'GitHub', 'github.com', ['gh2', 'gh1']],
+      ['google.com', 'Google', 'google.com', ['goo']],
+    ]);
+  });
+
+  it('keeps two rpIds with the same name apart', () => {
+    const a = passkey({ id: 'a', rpId: 'a.example', rpName: 'Same' });
+    const b = passkey({ id: 'b', rpId: 'b.example', rpName: 'Same' });
+    const groups = groupBySite(sortPasskeys([b, a]));
+    expect(groups.map((g) => g.key)).toEqual(['a.example', 'b.example']);
+  });
+
+  it('flatIds gives the display order without headers', () => {
+    expect(flatIds(groupBySite(sortPasskeys(all)))).toEqual(['bank', 'ex', 'gh2', 'gh1', 'goo']);
+  });
+});
+
+describe('search', () => {
+  it('splits the query into lower-case words', () => {
+    expect(queryTokens('  Alice   GIT ')).toEqual(['alice', 'git']);
+    expect(queryTokens('   ')).toEqual([]);
+  });
+
+  it('matches site, account, display name and nickname, ignoring case', () => {
+    expect(matchesQuery(gh1, 'GITHUB.com')).toBe(true); // rpId
+    expect(matchesQuery(bank, 'acme')).toBe(true); // rpName
+    expect(matchesQuery(goo, 'CAROL')).toBe(true); // userName
+    expect(matchesQuery(ex, 'builder')).toBe(true); // displayName
+    expect(matchesQuery(gh2, 'laptop')).toBe(true); // nickname
+    expect(matchesQuery(gh2, 'carol')).toBe(false);
+  });
+
+  it('requires every word to match somewhere', () => {
+    expect(matchesQuery(gh2, 'alice git')).toBe(true);
+    expect(matchesQuery(gh1, 'alice git')).toBe(false);
+  });
+
+  it('an empty query matches everything, sorted', () => {
+    expect(filterPasskeys(all, '').map((p) => p.id)).toEqual(['bank', 'ex', 'gh2', 'gh1', 'goo']);
+  });
+
+  it('filters and sorts', () => {
+    expect(filterPasskeys(all, 'g').map((p) => p.id)).toEqual(['gh2', 'gh1', 'goo']);
+    expect(filterPasskeys(all, 'nothing-like-this')).toEqual([]);
+  });
+
+  it('does not match on fields it should not search (algorithm, id)', () => {
+    expect(filterPasskeys(all, 'es256')).toEqual([]);
+    expect(filterPasskeys(all, 'gh1')).toEqual([]);
+  });
+});
+
+describe('labels', () => {
+  it('countLabel', () => {
+    expect(countLabel(0)).toBe('No passkeys');
+    expect(countLabel(1)).toBe('1 passkey');
+    expect(countLabel(12)).toBe('12 passkeys');
+  });
+
+  it('resultLabel shows "x of y" only while searching', () => {
+    expect(resultLabel(5, 5, '')).toBe('5 passkeys');
+    expect(resultLabel(5, 5, '   ')).toBe('5 passkeys');
+    expect(resultLabel(2, 14, 'git')).toBe('2 of 14 passkeys');
+    expect(resultLabel(0, 1, 'x')).toBe('0 of 1 passkey');
+  });
+});

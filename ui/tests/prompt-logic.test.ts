@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountForApproval,
+  defaultAccount,
+  originHost,
+  originMatchesRp,
+  originWarning,
+  promptAccountLabel,
+  promptTitle,
+  queuedLabel,
+} from '../src/lib/prompt';
+import { prompt } from './fixtures';
+
+describe('promptTitle', () => {
+  it('uses the rpId, not the (site-chosen) rpName', () => {
+    expect(promptTitle({ operation: 'sign-in', rpId: 'example.com' })).toBe('Sign in to example.com?');
+    expect(promptTitle({ operation: 'create', rpId: 'example.com' })).toBe('Create a passkey for example.com?');
+    expect(promptTitle(prompt({ rpName: 'PayPal', rpId: 'evil.example' }))).toBe('Sign in to evil.example?');
+  });
+});
+
+describe('origin checks', () => {
+  it('originHost parses and lower-cases', () => {
+    expect(originHost('https://Login.Example.COM:8443')).toBe('login.example.com');
+    expect(originHost('not a url')).toBeNull();
+    expect(originHost(null)).toBeNull();
+  });
+
+  it('accepts the rpId and its subdomains only', () => {
+    expect(originMatchesRp('https://example.com', 'example.com')).toBe(true);
+    expect(originMatchesRp('https://login.example.com', 'example.com')).toBe(true);
+    expect(originMatchesRp('https://a.b.example.com', 'Example.com')).toBe(true);
+    expect(originMatchesRp('https://notexample.com', 'example.com')).toBe(false);
+    expect(originMatchesRp('https://example.com.evil.io', 'example.com')).toBe(false);
+    expect(originMatchesRp('https://com', 'example.com')).toBe(false);
+    expect(originMatchesRp(null, 'example.com')).toBe(false);
+  });
+
+  it('warns on a foreign host, an unreadable origin and plain http', () => {
+    expect(originWarning('https://login.example.com', 'example.com')).toBeNull();
+    expect(originWarning(null, 'example.com')).toBeNull();
+    expect(originWarning('http://localhost:3000', 'localhost')).toBeNull();
+    expect(originWarning('https://example.com.evil.io', 'example.com')).toBe(
+      'This request came from example.com.evil.io, which is not example.com or one of its subdomains.',
+    );
+    expect(originWarning('garbage', 'example.com')).toContain("can't read");
+    expect(originWarning('http://example.com', 'example.com')).toContain('unencrypted');
+  });
+});
+
+describe('accounts', () => {
+  it('preselects the first account', () => {
+    expect(defaultAccount(prompt())).toBe(3);
+    expect(defaultAccount(prompt({ accounts: [] }))).toBeNull();
+  });
+
+  it('approves with the chosen account index for sign-in', () => {
+    const p = prompt();
+    expect(accountForApproval(p, 7)).toBe(7);
+    expect(accountForApproval(p, 3)).toBe(3);
+    expect(accountForApproval(p, null)).toBe(3);
+    expect(accountForApproval(p, 99)).toBe(3); // not offered: fall back to the default
+  });
+
+  it('sends no account for create', () => {
+    expect(accountForApproval(prompt({ operation: 'create' }), 3)).toBeNull();
+  });
+
+  it('labels accounts with name, display name and nickname', () => {
+    expect(promptAccountLabel({ index: 0, userName: 'alice', userDisplayName: 'Alice M', nickname: 'Work' })).toEqual({
+      primary: 'alice',
+      secondary: 'Alice M · “Work”',
+    });
+    expect(promptAccountLabel({ index: 0, userName: null, userDisplayName: 'Alice M', nickname: null })).toEqual({
+      primary: 'Alice M',
+      secondary: null,
+    });
+  });
+
+  it('queuedLabel', () => {
+    expect(queuedLabel(0)).toBeNull();
+    expect(queuedLabel(1)).toBe('1 more request waiting');
+    expect(queuedLabel(4)).toBe('4 more requests waiting');
+  });
+});
