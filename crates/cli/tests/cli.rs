@@ -146,17 +146,8 @@ fn several_accounts_need_a_choice_and_account_picks_one() {
 
 #[test]
 fn rejected_requests_say_why_and_change_nothing() {
-    let d = DataDir::new();
+    let d = vault_with_alice();
     let dir = d.path();
-    run(&dir, &["init"], "").ok();
-    create_with(
-        &|a, i| run(&dir, a, i),
-        "https://example.com",
-        "example.com",
-        "alice",
-        "YWxpY2U",
-    )
-    .ok();
     let before = run(&dir, &["list", "--json"], "").ok().json();
     let cases: &[(&[&str], String, i32, &str)] = &[
         (
@@ -231,17 +222,8 @@ fn rejected_requests_say_why_and_change_nothing() {
 #[test]
 fn missing_keychain_entry_and_wrong_key_are_clear_errors_that_touch_nothing() {
     use latchkey_vault::KeyStore;
-    let d = DataDir::new();
+    let d = vault_with_alice();
     let dir = d.path();
-    run(&dir, &["init"], "").ok();
-    create_with(
-        &|a, i| run(&dir, a, i),
-        "https://example.com",
-        "example.com",
-        "alice",
-        "YWxpY2U",
-    )
-    .ok();
     let id = d.vault_id().unwrap();
     let keychain = latchkey_vault::OsKeychain::new();
     let key = keychain.load(&id).unwrap();
@@ -311,4 +293,20 @@ fn nothing_on_disk_names_the_site_the_account_or_the_user_handle() {
             );
         }
     }
+}
+
+/// A fresh vault holding one passkey: alice on example.com.
+fn vault_with_alice() -> DataDir {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    create_with(
+        &|a, i| run(&dir, a, i),
+        "https://example.com",
+        "example.com",
+        "alice",
+        "YWxpY2U",
+    )
+    .ok();
+    d
 }

@@ -111,7 +111,10 @@ fn measure(n: u32) -> Figures {
     std::fs::create_dir_all(&dir).unwrap();
     let vault_id = seed(&dir, n);
     let t0 = Instant::now();
-    let d = Driver::start(&bin("latchkey-app"), &[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())]);
+    let d = Driver::start(
+        &bin("latchkey-app"),
+        &[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())],
+    );
     d.switch_to_window("main", |t| t == "Latchkey");
     let unlock = d.by_testid("unlock-button");
     let start_to_lock_screen = t0.elapsed();
@@ -121,7 +124,9 @@ fn measure(n: u32) -> Figures {
     let unlock_to_list = t1.elapsed();
     let keystroke_ms = d.execute_async(KEYSTROKES).as_f64().unwrap_or(f64::NAN);
     std::thread::sleep(Duration::from_secs(5));
-    let app_rss = newest_pid("target/debug/latchkey-app").map(rss_kib).unwrap_or(0);
+    let app_rss = newest_pid("target/debug/latchkey-app")
+        .map(rss_kib)
+        .unwrap_or(0);
     let web_rss = newest_pid("WebKitWebProcess").map(rss_kib).unwrap_or(0);
     drop(d);
     let _ = OsKeychain::new().delete(&vault_id);
@@ -138,14 +143,46 @@ fn main() {
     let small = measure(10);
     let big = measure(10_000);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("Latchkey app (debug build, WebKitGTK under Xvfb); ratio = 10 000 passkeys / 10, same run");
+    println!(
+        "Latchkey app (debug build, WebKitGTK under Xvfb); ratio = 10 000 passkeys / 10, same run"
+    );
     println!("{:<36} {:>10} {:>10} {:>8}", "", "10", "10 000", "ratio");
     let row = |name: &str, a: f64, b: f64, unit: &str| {
-        println!("{name:<36} {:>8.1}{unit} {:>8.1}{unit} {:>7.1}x", a, b, b / a);
+        println!(
+            "{name:<36} {:>8.1}{unit} {:>8.1}{unit} {:>7.1}x",
+            a,
+            b,
+            b / a
+        );
     };
-    row("launch → lock screen", ms(small.start_to_lock_screen), ms(big.start_to_lock_screen), "ms");
-    row("unlock → first painted list", ms(small.unlock_to_list), ms(big.unlock_to_list), "ms");
-    row("search, per keystroke (median)", small.keystroke_ms, big.keystroke_ms, "ms");
-    row("idle RSS, app process", small.app_rss_mib, big.app_rss_mib, "Mi");
-    row("idle RSS, web content process", small.web_rss_mib, big.web_rss_mib, "Mi");
+    row(
+        "launch → lock screen",
+        ms(small.start_to_lock_screen),
+        ms(big.start_to_lock_screen),
+        "ms",
+    );
+    row(
+        "unlock → first painted list",
+        ms(small.unlock_to_list),
+        ms(big.unlock_to_list),
+        "ms",
+    );
+    row(
+        "search, per keystroke (median)",
+        small.keystroke_ms,
+        big.keystroke_ms,
+        "ms",
+    );
+    row(
+        "idle RSS, app process",
+        small.app_rss_mib,
+        big.app_rss_mib,
+        "Mi",
+    );
+    row(
+        "idle RSS, web content process",
+        small.web_rss_mib,
+        big.web_rss_mib,
+        "Mi",
+    );
 }

@@ -109,6 +109,17 @@ impl Drop for Keychain {
     }
 }
 
+/// An empty vault made by the CLI; its keychain entry goes when the guard drops.
+fn fresh_vault() -> (tempfile::TempDir, Keychain, Cli) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data_dir = tmp.path().join("vault");
+    let cli = Cli {
+        data_dir: data_dir.clone(),
+    };
+    assert_eq!(cli.run(&["init"], "").0, 0);
+    (tmp, Keychain(data_dir), cli)
+}
+
 fn start_app(data_dir: &Path) -> Driver {
     let d = Driver::start(
         &target_bin("latchkey-app"),
@@ -136,13 +147,8 @@ fn set_theme(d: &Driver, theme: &str) {
 #[test]
 #[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
 fn manage_passkeys_in_the_window() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data_dir = tmp.path().join("vault");
-    let cli = Cli {
-        data_dir: data_dir.clone(),
-    };
-    assert_eq!(cli.run(&["init"], "").0, 0);
-    let _keychain = Keychain(data_dir.clone());
+    let (_tmp, _keychain, cli) = fresh_vault();
+    let data_dir = cli.data_dir.clone();
     seed(&cli, "example.com", "alice");
     seed(&cli, "example.com", "bob");
     seed(&cli, "shop.example.org", "carol");
@@ -258,13 +264,8 @@ fn manage_passkeys_in_the_window() {
 #[test]
 #[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
 fn a_cli_sign_in_is_approved_or_denied_in_the_app_prompt() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data_dir = tmp.path().join("vault");
-    let cli = Cli {
-        data_dir: data_dir.clone(),
-    };
-    assert_eq!(cli.run(&["init"], "").0, 0);
-    let _keychain = Keychain(data_dir.clone());
+    let (_tmp, _keychain, cli) = fresh_vault();
+    let data_dir = cli.data_dir.clone();
     let passkey = seed(&cli, "example.com", "alice");
     let rp = rp("example.com");
 
