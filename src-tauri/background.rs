@@ -26,37 +26,10 @@ pub fn start(_app: AppHandle, session: Arc<Session>) {
     });
     #[cfg(target_os = "linux")]
     std::thread::spawn(move || {
-        if let Err(e) = logind::lock_on_session_lock_or_sleep(&session) {
+        let followed = zbus::blocking::Connection::system()
+            .and_then(|bus| latchkey_session::os_lock::follow_logind(&session, &bus));
+        if let Err(e) = followed {
             eprintln!("latchkey: will not lock on screen lock or sleep ({e})");
         }
     });
-}
-
-#[cfg(target_os = "linux")]
-mod logind {
-    use latchkey_session::Session;
-    use zbus::blocking::{Connection, MessageIterator};
-    use zbus::MatchRule;
-
-    /// Blocks, locking the session on logind's `Lock` (this login session) and
-    /// `PrepareForSleep(true)` signals.
-    pub fn lock_on_session_lock_or_sleep(session: &Session) -> zbus::Result<()> {
-        let conn = Connection::system()?;
-        let rule = MatchRule::builder()
-            .msg_type(zbus::message::Type::Signal)
-            .sender("org.freedesktop.login1")?
-            .build();
-        for msg in MessageIterator::for_match_rule(rule, &conn, None)? {
-            let Ok(msg) = msg else { continue };
-            let header = msg.header();
-            let member = header.member().map(|m| m.as_str().to_owned());
-            let going_to_sleep = || msg.body().deserialize::<bool>().unwrap_or(false);
-            match member.as_deref() {
-                Some("Lock") => session.lock(),
-                Some("PrepareForSleep") if going_to_sleep() => session.lock(),
-                _ => {}
-            }
-        }
-        Ok(())
-    }
 }

@@ -6,11 +6,14 @@
 //! - [`prompts`]: the approval-prompt queue a ceremony waits on;
 //! - [`activity`]: the activity log, sealed in the vault;
 //! - [`settings`]: auto-lock, verification policy, theme;
-//! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket.
+//! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket;
+//! - `os_lock` (Linux): locks when logind says the session locked or the machine sleeps.
 
 pub mod activity;
 pub mod bridge_handler;
 pub mod events;
+#[cfg(target_os = "linux")]
+pub mod os_lock;
 pub mod prompts;
 mod session;
 pub mod settings;

@@ -326,8 +326,13 @@ impl Session {
 
     /// Locks when the person has been away longer than the auto-lock setting.
     pub fn lock_if_idle(&self) -> bool {
+        self.lock_if_idle_at(Instant::now())
+    }
+
+    /// [`Session::lock_if_idle`] as of `now` (tests look into the future instead of waiting).
+    pub fn lock_if_idle_at(&self, now: Instant) -> bool {
         let minutes = self.settings.lock().unwrap().auto_lock_minutes;
-        let idle = self.last_active.lock().unwrap().elapsed();
+        let idle = now.saturating_duration_since(*self.last_active.lock().unwrap());
         if minutes > 0
             && idle >= Duration::from_secs(60 * u64::from(minutes))
             && self.vault.lock().unwrap().is_some()
