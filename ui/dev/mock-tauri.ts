@@ -5,6 +5,7 @@
  * URL parameters:
  *   theme=light|dark|system     saved theme setting (default system)
  *   vault=locked|empty|full     vault state (default full)
+ *   count=N                     serve N generated passkeys instead of the 10 samples (perf testing)
  *   unlock=ok|fail|hang         what unlock() does (default ok, after 1.5 s)
  *   prompt=signin|create|mismatch|none|expiring|cli
  *   act=…                       drive the UI for screenshots, e.g.
@@ -36,6 +37,22 @@ let passkeys: Passkey[] = [
   pk('id.examplebank.com', 'Example Bank', '40123987', 'A. MARTIN', null, 25 * D, 35 * 60, 58, 'ES256', false, false),
 ];
 if (param('vault', 'full') === 'empty') passkeys = [];
+else if (q.has('count')) passkeys = generated(Math.max(0, Number(q.get('count')) || 0));
+
+/** N synthetic passkeys over N/10 sites ("Site 0" … on site0.example …), for performance testing. */
+function generated(n: number): Passkey[] {
+  const out: Passkey[] = [];
+  const sites = Math.max(1, Math.ceil(n / 10));
+  for (let i = 0; i < n; i++) {
+    const s = i % sites;
+    const u = Math.floor(i / sites);
+    out.push(
+      pk(`site${s}.example`, s % 3 === 0 ? null : `Site ${s}`, `user${u}@mail${s}.test`, `User ${u}`, i % 7 === 0 ? `Key ${i}` : null,
+        (i % 500) * D + 1000, i % 4 === 0 ? null : (i % 90) * H + 60, i % 50, 'ES256', i % 2 === 0, i % 4 === 0),
+    );
+  }
+  return out;
+}
 
 function pk(
   rpId: string,
@@ -155,6 +172,16 @@ function makePrompt(kind: string): Prompt | null {
 }
 let prompt = makePrompt(param('prompt', 'signin'));
 
+// Timing marks read by dev/bench.mjs: when the list first left the "backend", and when the
+// first rows were painted (second animation frame after they entered the DOM).
+const perf: { listReturned?: number; rowsPainted?: number } = {};
+(window as unknown as { __lkPerf: typeof perf }).__lkPerf = perf;
+new MutationObserver((_, obs) => {
+  if (!document.querySelector('[data-testid="passkey-row"]')) return;
+  obs.disconnect();
+  requestAnimationFrame(() => requestAnimationFrame(() => (perf.rowsPainted = performance.now())));
+}).observe(document, { childList: true, subtree: true });
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const act = param('act', '');
 
@@ -165,10 +192,13 @@ mockIPC(
       case 'vault_status':
         await sleep(150);
         return { locked, count: passkeys.length };
-      case 'list_passkeys':
+      case 'list_passkeys': {
         await sleep(120);
         if (locked) throw 'Latchkey is locked.';
-        return passkeys.map((p) => ({ ...p }));
+        const copy = passkeys.map((p) => ({ ...p }));
+        perf.listReturned ??= performance.now();
+        return copy;
+      }
       case 'rename_passkey': {
         const p = passkeys.find((x) => x.id === a.id);
         if (!p) throw 'That passkey no longer exists.';

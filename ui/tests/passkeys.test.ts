@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   accountName,
+  buildSearchIndex,
+  comparePasskeys,
+  searchIndex,
+  searchKey,
   countLabel,
   filterPasskeys,
   flatIds,
@@ -17,6 +21,7 @@ import {
   HUES,
 } from '../src/lib/passkeys';
 import { passkey } from './fixtures';
+import type { Passkey } from '../src/lib/types';
 
 const gh1 = passkey({ id: 'gh1', rpId: 'github.com', rpName: 'GitHub', userName: 'zed', userDisplayName: 'Zed Z' });
 const gh2 = passkey({ id: 'gh2', rpId: 'github.com', rpName: 'GitHub', userName: 'alice', nickname: 'Work laptop' });
@@ -136,6 +141,113 @@ describe('search', () => {
   it('does not match on fields it should not search (algorithm, id)', () => {
     expect(filterPasskeys(all, 'es256')).toEqual([]);
     expect(filterPasskeys(all, 'gh1')).toEqual([]);
+  });
+});
+
+describe('precomputed search', () => {
+  const index = buildSearchIndex(all);
+  const ids = (q: string) => searchIndex(index, q).ids;
+  /** The old per-keystroke path: filter, sort, group, flatten. */
+  const oldIds = (list: Passkey[], q: string) => flatIds(groupBySite(filterPasskeys(list, q)));
+
+  it('sortPasskeys (decorated) gives the same order as comparePasskeys', () => {
+    const many = Array.from({ length: 200 }, (_, i) =>
+      passkey({
+        id: `p${(i * 37) % 200}`,
+        rpId: `s${i % 7}.example`,
+        rpName: i % 3 ? `Site ${i % 5}` : null,
+        userName: i % 4 ? `user${i % 11}` : null,
+        userDisplayName: i % 5 ? `User ${i % 13}` : null,
+        nickname: i % 6 ? null : ` Key ${i % 3} `,
+        createdAt: i % 9,
+      }),
+    );
+    expect(sortPasskeys(many)).toEqual([...many].sort(comparePasskeys));
+  });
+
+  it('builds one lower-case key per passkey from the searched fields only', () => {
+    expect(searchKey(gh2)).toBe('github.com\ngithub\nalice\nalice\nwork laptop');
+    expect(searchKey(ex)).toBe('example.com\nbob builder');
+    expect(index.keys).toHaveLength(all.length);
+    expect(index.keys.every((k, i) => k === searchKey(index.passkeys[i]))).toBe(true);
+  });
+
+  it('keeps the display order and groups of the full list', () => {
+    expect(index.passkeys.map((p) => p.id)).toEqual(['bank', 'ex', 'gh2', 'gh1', 'goo']);
+    expect(index.groups.map((g) => g.key)).toEqual(['id.bank.example', 'example.com', 'github.com', 'google.com']);
+    expect(Array.from(index.groupOf)).toEqual([0, 1, 2, 2, 3]);
+  });
+
+  it('an empty or blank query returns the cached full result', () => {
+    expect(searchIndex(index, '')).toBe(index.all);
+    expect(searchIndex(index, '   ')).toBe(index.all);
+    expect(index.all.ids).toEqual(['bank', 'ex', 'gh2', 'gh1', 'goo']);
+    expect(index.all.groups.map((g) => [g.key, g.title, g.subtitle, g.start, g.end])).toEqual([
+      ['id.bank.example', 'Acme Bank', 'id.bank.example', 0, 1],
+      ['example.com', 'example.com', null, 1, 2],
+      ['github.com', 'GitHub', 'github.com', 2, 4],
+      ['google.com', 'Google', 'google.com', 4, 5],
+    ]);
+  });
+
+  it('matches like matchesQuery: every word, any field, any case', () => {
+    expect(ids('GITHUB.com')).toEqual(['gh2', 'gh1']);
+    expect(ids('acme')).toEqual(['bank']);
+    expect(ids('laptop')).toEqual(['gh2']);
+    expect(ids('alice git')).toEqual(['gh2']);
+    expect(ids('bob carol')).toEqual([]);
+    expect(ids('es256')).toEqual([]); // algorithm is not searched
+    expect(ids('gh1')).toEqual([]); // nor the id
+  });
+
+  it('a word never matches across two fields', () => {
+    // "github\nalice" would only exist across the rpName/userName boundary
+    expect(ids('githubalice')).toEqual([]);
+    expect(ids('com github')).toEqual(['gh2', 'gh1']);
+  });
+
+  it('groups the result with row ranges, headers taken from the full list', () => {
+    const r = searchIndex(index, 'g');
+    expect(r.rows.map((p) => p.id)).toEqual(['gh2', 'gh1', 'goo']);
+    expect(r.groups.map((g) => [g.key, g.start, g.end])).toEqual([
+      ['github.com', 0, 2],
+      ['google.com', 2, 3],
+    ]);
+    const none = searchIndex(index, 'zzz');
+    expect(none).toEqual({ rows: [], ids: [], groups: [] });
+  });
+
+  it('agrees with filter + sort + group on a larger list for many queries', () => {
+    const list = Array.from({ length: 300 }, (_, i) =>
+      passkey({
+        id: `k${i}`,
+        rpId: `site${i % 23}.example`,
+        rpName: (i % 23) % 3 ? `Site ${i % 23}` : null,
+        userName: `user${i % 17}@mail.test`,
+        userDisplayName: i % 2 ? `Ünïcode ${i % 5}` : null,
+        nickname: i % 7 ? null : `Key ${i}`,
+      }),
+    );
+    const idx = buildSearchIndex(list);
+    for (const q of ['', 's', 'site1', 'site12', 'SITE 3', 'user1 site2', 'ünï', 'key 1', 'mail.test', '@', 'nope']) {
+      expect(searchIndex(idx, q).ids).toEqual(oldIds(list, q));
+    }
+  });
+
+  it('one rpId under two names stays one group, placed and titled as in the full list', () => {
+    // "Zeta" sorts after "Alpha", so the first b.example passkey in order names the group.
+    const z = passkey({ id: 'z', rpId: 'b.example', rpName: 'Zeta', userName: 'zed' });
+    const a = passkey({ id: 'a', rpId: 'a.example', rpName: 'Beta', userName: 'amy' });
+    const b = passkey({ id: 'b', rpId: 'b.example', rpName: 'Alpha', userName: 'bob' });
+    const idx = buildSearchIndex([z, a, b]);
+    expect(idx.all.groups.map((g) => [g.key, g.title, g.start, g.end])).toEqual([
+      ['b.example', 'Alpha', 0, 2],
+      ['a.example', 'Beta', 2, 3],
+    ]);
+    // While searching, the group keeps its place and title from the full list.
+    const r = searchIndex(idx, 'z');
+    expect(r.groups.map((g) => [g.key, g.title])).toEqual([['b.example', 'Alpha']]);
+    expect(searchIndex(idx, 'e').ids).toEqual(['b', 'z', 'a']);
   });
 });
 

@@ -45,8 +45,19 @@ export function comparePasskeys(a: Passkey, b: Passkey): number {
   );
 }
 
+/** Same order as `comparePasskeys`, with the compared strings computed once per passkey. */
 export function sortPasskeys(list: readonly Passkey[]): Passkey[] {
-  return [...list].sort(comparePasskeys);
+  const keyed = list.map((p) => ({ p, site: siteName(p), account: accountName(p), nick: clean(p.nickname) }));
+  keyed.sort(
+    (a, b) =>
+      collator.compare(a.site, b.site) ||
+      collator.compare(a.p.rpId, b.p.rpId) ||
+      collator.compare(a.account, b.account) ||
+      collator.compare(a.nick, b.nick) ||
+      a.p.createdAt - b.p.createdAt ||
+      (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0),
+  );
+  return keyed.map((k) => k.p);
 }
 
 /** Split a query into lower-case words. */
@@ -138,4 +149,100 @@ export function monogram(p: { rpId: string; rpName: string | null }): string {
   const name = siteName(p).replace(/^www\./i, '');
   const ch = Array.from(name).find((c) => /[\p{L}\p{N}]/u.test(c));
   return (ch ?? '?').toUpperCase();
+}
+
+/* ---------- precomputed search (built once per list load) ---------- */
+
+/** A site group of the full, sorted list; shared by every search result. */
+export type GroupInfo = Omit<SiteGroup, 'items'>;
+
+/** A filtered site group: its rows are `rows[start]` … `rows[end - 1]` of the result. */
+export type ResultGroup = GroupInfo & { start: number; end: number };
+
+/** The filtered list in display order: rows flat (headers skipped) and where each group starts. */
+export type SearchResult = {
+  rows: Passkey[];
+  ids: string[];
+  groups: ResultGroup[];
+};
+
+/**
+ * The list, sorted and grouped once, with a lower-case search key per passkey.
+ * `passkeys[i]` belongs to `groups[groupOf[i]]` and is searched through `keys[i]`;
+ * `passkeys` is in display order (group by group).
+ */
+export type SearchIndex = {
+  passkeys: Passkey[];
+  keys: string[];
+  groupOf: Int32Array;
+  groups: GroupInfo[];
+  /** the result for an empty query */
+  all: SearchResult;
+};
+
+/**
+ * The text a passkey is searched by: its site (rpId, rpName), account (userName,
+ * userDisplayName) and nickname, lower-cased, one per line. Query words never contain a
+ * line break, so a word cannot match across two fields.
+ */
+export function searchKey(p: Passkey): string {
+  let key = '';
+  for (const f of [p.rpId, p.rpName, p.userName, p.userDisplayName, p.nickname]) {
+    if (typeof f === 'string' && f !== '') key += (key ? '\n' : '') + f;
+  }
+  return key.toLowerCase();
+}
+
+/** Sort, group and key the list. O(n log n), once per load — not per keystroke. */
+export function buildSearchIndex(list: readonly Passkey[]): SearchIndex {
+  const sorted = groupBySite(sortPasskeys(list));
+  const n = list.length;
+  const passkeys: Passkey[] = new Array(n);
+  const keys: string[] = new Array(n);
+  const groupOf = new Int32Array(n);
+  const groups: GroupInfo[] = [];
+  const allGroups: ResultGroup[] = [];
+  let i = 0;
+  for (const g of sorted) {
+    const info: GroupInfo = { key: g.key, title: g.title, subtitle: g.subtitle };
+    allGroups.push({ ...info, start: i, end: i + g.items.length });
+    for (const p of g.items) {
+      passkeys[i] = p;
+      keys[i] = searchKey(p);
+      groupOf[i] = groups.length;
+      i++;
+    }
+    groups.push(info);
+  }
+  const all: SearchResult = { rows: passkeys, ids: passkeys.map((p) => p.id), groups: allGroups };
+  return { passkeys, keys, groupOf, groups, all };
+}
+
+/**
+ * The passkeys matching `query` (same rule as `matchesQuery`), in display order.
+ * One pass over the precomputed keys: no sorting, no per-passkey lower-casing.
+ */
+export function searchIndex(index: SearchIndex, query: string): SearchResult {
+  const tokens = queryTokens(query);
+  if (tokens.length === 0) return index.all;
+  const { passkeys, keys, groupOf, groups: infos } = index;
+  const rows: Passkey[] = [];
+  const ids: string[] = [];
+  const groups: ResultGroup[] = [];
+  const nt = tokens.length;
+  let lastGroup = -1;
+  next: for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    for (let t = 0; t < nt; t++) if (!key.includes(tokens[t])) continue next;
+    const g = groupOf[i];
+    if (g !== lastGroup) {
+      if (groups.length) groups[groups.length - 1].end = rows.length;
+      groups.push({ ...infos[g], start: rows.length, end: rows.length });
+      lastGroup = g;
+    }
+    rows.push(passkeys[i]);
+    ids.push(passkeys[i].id);
+  }
+  if (groups.length) groups[groups.length - 1].end = rows.length;
+  return { rows, ids, groups };
 }

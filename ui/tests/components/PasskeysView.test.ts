@@ -113,6 +113,50 @@ describe('passkey list', () => {
     expect(text(screen.getByRole('alertdialog'))).toContain('Delete the passkey for alice on github.com?');
   });
 
+  it('marks options with their position since not all are in the DOM', async () => {
+    await setup();
+    const rows = screen.getAllByTestId('passkey-row');
+    expect(rows.map((r) => [r.getAttribute('aria-posinset'), r.getAttribute('aria-setsize')])).toEqual([
+      ['1', '4'],
+      ['2', '4'],
+      ['3', '4'],
+      ['4', '4'],
+    ]);
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'alice' } });
+    expect(screen.getAllByTestId('passkey-row').map((r) => r.getAttribute('aria-posinset') + '/' + r.getAttribute('aria-setsize'))).toEqual(['1/2', '2/2']);
+  });
+
+  it('renders only a window of a long list, always including the selected row', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      passkey({ id: `k${String(i).padStart(4, '0')}`, rpId: `site${String(Math.floor(i / 10)).padStart(3, '0')}.example`, userName: `user${String(i % 10)}` }),
+    );
+    mockedApi.listPasskeys.mockResolvedValue(many);
+    await setup();
+    const list = screen.getByTestId('passkey-list');
+    const shown = rowIds();
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown.length).toBeLessThan(40);
+    expect(shown[0]).toBe('k0000');
+    expect(text(screen.getByTestId('result-count'))).toBe('2000 passkeys');
+
+    await fireEvent.keyDown(list, { key: 'End' });
+    expect(selectedId()).toBe('k1999');
+    const sel = list.querySelector('[aria-selected="true"]')!;
+    expect(list.getAttribute('aria-activedescendant')).toBe(sel.id);
+    expect(sel.getAttribute('aria-posinset')).toBe('2000');
+    expect(sel.getAttribute('aria-setsize')).toBe('2000');
+    expect(text(screen.getByTestId('details'))).toContain('site199.example');
+
+    await fireEvent.keyDown(list, { key: 'ArrowUp' });
+    expect(selectedId()).toBe('k1998');
+
+    // Searching narrows the list; the count covers all matches, not just the rendered rows.
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'site19' } });
+    expect(text(screen.getByTestId('result-count'))).toBe('100 of 2000 passkeys');
+    expect(selectedId()).toBe('k1998'); // still matches, so it stays selected
+    expect(rowIds().length).toBeLessThan(40);
+  });
+
   it('Ctrl+F focuses the search box', async () => {
     await setup();
     await fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
