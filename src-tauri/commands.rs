@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use latchkey_session::{
-    ActivityEntry, PasskeyView, Prompt, Session, SessionError, Settings, UndoTicket, VaultStatus,
+    ActivityEntry, Door, PasskeyView, Prompt, Session, SessionError, Settings, UndoTicket,
+    VaultStatus,
 };
 use tauri::{Runtime, State, WebviewWindow};
 
@@ -43,14 +44,14 @@ pub fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
 pub fn rename_passkey(session: S<'_>, id: String, nickname: Option<String>) -> Result<(), String> {
     session.touch();
     session
-        .rename(&id, nickname.as_deref(), "app")
+        .rename(&id, nickname.as_deref(), Door::App)
         .map_err(text)
 }
 
 #[tauri::command]
 pub fn delete_passkey(session: S<'_>, id: String) -> Result<UndoTicket, String> {
     session.touch();
-    session.delete(&id, "app").map_err(text)
+    session.delete(&id, Door::App).map_err(text)
 }
 
 #[tauri::command]

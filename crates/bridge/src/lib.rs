@@ -18,7 +18,9 @@ pub mod socket;
 
 #[cfg(unix)]
 pub use client::{BridgeClient, ClientError};
-pub use protocol::{Door, ErrorKind, Op, Outcome, Reply, ReplyError, Request, PROTOCOL_VERSION};
+pub use protocol::{
+    Door, ErrorKind, Op, Outcome, PasskeyView, Reply, ReplyError, Request, PROTOCOL_VERSION,
+};
 #[cfg(unix)]
 pub use server::{BridgeServer, Handler};
 pub use socket::socket_path;

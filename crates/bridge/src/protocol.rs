@@ -41,7 +41,7 @@ pub struct Request {
 pub enum Op {
     /// Is the app there, and is its vault unlocked?
     Status,
-    /// Passkey metadata (no secrets), as `latchkey list --json` prints it.
+    /// Every passkey's metadata: a list of [`PasskeyView`].
     List,
     /// `passkey` is the credential id, base64url (not `id`: that names the request).
     Rename {
@@ -66,6 +66,31 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
     },
+}
+
+/// One passkey as `list` answers it (and as the app's windows see it): metadata only, never
+/// key material; binary fields in base64url.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyView {
+    /// The credential id.
+    pub id: String,
+    pub rp_id: String,
+    pub rp_name: Option<String>,
+    pub user_name: Option<String>,
+    pub user_display_name: Option<String>,
+    pub user_handle: String,
+    pub nickname: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub last_used_at: Option<u64>,
+    pub use_count: u64,
+    pub sign_count: u32,
+    /// "ES256", "EdDSA" or "RS256".
+    pub algorithm: String,
+    pub cred_protect: u8,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
 }
 
 /// The answer to one request.

@@ -9,15 +9,6 @@ pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn algorithm_name(alg: i64) -> &'static str {
-    match alg {
-        -7 => "ES256",
-        -8 => "EdDSA",
-        -257 => "RS256",
-        _ => "unknown",
-    }
-}
-
 pub fn time(unix: u64) -> String {
     i64::try_from(unix)
         .ok()
@@ -46,7 +37,7 @@ pub fn to_json(m: &PasskeyMeta) -> serde_json::Value {
         "userDisplayName": m.user_display_name,
         "userHandle": b64(&m.user_handle),
         "nickname": m.nickname,
-        "algorithm": algorithm_name(m.algorithm),
+        "algorithm": latchkey_vault::alg::name(m.algorithm),
         "signCount": m.sign_count,
         "createdAt": time(m.created_at),
         "lastUsedAt": m.last_used_at.map(time),
@@ -111,7 +102,10 @@ pub fn details(m: &PasskeyMeta) -> String {
     }
     lines.extend([
         ("Credential ID", b64(&m.credential_id)),
-        ("Algorithm", algorithm_name(m.algorithm).to_owned()),
+        (
+            "Algorithm",
+            latchkey_vault::alg::name(m.algorithm).to_owned(),
+        ),
         ("Created", time(m.created_at)),
         (
             "Last used",

@@ -5,61 +5,31 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_bridge::protocol::Op;
-use latchkey_bridge::{BridgeClient, ClientError, ErrorKind};
-use latchkey_vault::PasskeyMeta;
-use serde::Deserialize;
+use latchkey_bridge::{BridgeClient, ClientError, ErrorKind, PasskeyView};
+use latchkey_vault::{alg, PasskeyMeta};
 
 use crate::args::{CeremonyArgs, Command, WebauthnCommand};
 use crate::error::CliError;
 use crate::output;
 
-/// The app's view of a passkey (see latchkey-session's PasskeyView).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct View {
-    id: String,
-    rp_id: String,
-    rp_name: Option<String>,
-    user_name: Option<String>,
-    user_display_name: Option<String>,
-    user_handle: String,
-    nickname: Option<String>,
-    created_at: u64,
-    last_used_at: Option<u64>,
-    use_count: u64,
-    sign_count: u32,
-    algorithm: String,
-    cred_protect: u8,
-    backup_eligible: bool,
-    backup_state: bool,
-}
-
-impl View {
-    fn into_meta(self) -> PasskeyMeta {
-        PasskeyMeta {
-            credential_id: URL_SAFE_NO_PAD.decode(&self.id).unwrap_or_default(),
-            rp_id: self.rp_id,
-            rp_name: self.rp_name,
-            user_handle: URL_SAFE_NO_PAD
-                .decode(&self.user_handle)
-                .unwrap_or_default(),
-            user_name: self.user_name,
-            user_display_name: self.user_display_name,
-            nickname: self.nickname,
-            algorithm: match self.algorithm.as_str() {
-                "ES256" => -7,
-                "EdDSA" => -8,
-                "RS256" => -257,
-                _ => 0,
-            },
-            sign_count: self.sign_count,
-            created_at: self.created_at,
-            last_used_at: self.last_used_at,
-            use_count: self.use_count,
-            cred_protect: self.cred_protect,
-            backup_eligible: self.backup_eligible,
-            backup_state: self.backup_state,
-        }
+/// The app's view of a passkey, back in the shape the CLI prints.
+fn into_meta(v: PasskeyView) -> PasskeyMeta {
+    PasskeyMeta {
+        credential_id: URL_SAFE_NO_PAD.decode(&v.id).unwrap_or_default(),
+        rp_id: v.rp_id,
+        rp_name: v.rp_name,
+        user_handle: URL_SAFE_NO_PAD.decode(&v.user_handle).unwrap_or_default(),
+        user_name: v.user_name,
+        user_display_name: v.user_display_name,
+        nickname: v.nickname,
+        algorithm: alg::from_name(&v.algorithm).unwrap_or(0),
+        sign_count: v.sign_count,
+        created_at: v.created_at,
+        last_used_at: v.last_used_at,
+        use_count: v.use_count,
+        cred_protect: v.cred_protect,
+        backup_eligible: v.backup_eligible,
+        backup_state: v.backup_state,
     }
 }
 
@@ -87,9 +57,9 @@ impl From<ClientError> for CliError {
 }
 
 fn list(app: &mut BridgeClient) -> Result<Vec<PasskeyMeta>, CliError> {
-    let views: Vec<View> = serde_json::from_value(app.call(Op::List)?)
+    let views: Vec<PasskeyView> = serde_json::from_value(app.call(Op::List)?)
         .map_err(|e| CliError::Other(format!("the app's answer is unreadable: {e}")))?;
-    Ok(views.into_iter().map(View::into_meta).collect())
+    Ok(views.into_iter().map(into_meta).collect())
 }
 
 fn resolve(app: &mut BridgeClient, id: &str) -> Result<PasskeyMeta, CliError> {

@@ -19,14 +19,6 @@ fn door_of(d: protocol::Door) -> Door {
     }
 }
 
-fn door_name(d: protocol::Door) -> &'static str {
-    match d {
-        protocol::Door::Cli => "cli",
-        protocol::Door::Browser => "browser",
-        protocol::Door::Usb => "usb",
-    }
-}
-
 /// A session error as the protocol carries it.
 pub fn reply_error(e: SessionError) -> ReplyError {
     match e {
@@ -52,9 +44,9 @@ impl Handler for SessionHandler {
             Op::Status => Ok(json(&s.status())),
             Op::List => s.list().map(|l| json(&l)),
             Op::Rename { passkey, nickname } => s
-                .rename(&passkey, nickname.as_deref(), door_name(door))
+                .rename(&passkey, nickname.as_deref(), door_of(door))
                 .map(|_| serde_json::Value::Null),
-            Op::Delete { passkey } => s.delete(&passkey, door_name(door)).map(|t| json(&t)),
+            Op::Delete { passkey } => s.delete(&passkey, door_of(door)).map(|t| json(&t)),
             Op::Lock => {
                 s.lock();
                 Ok(serde_json::Value::Null)

@@ -21,6 +21,9 @@ mod store;
 
 pub use activity::{ActivityEntry, ActivityKind};
 pub use events::{NoEvents, SessionEvents};
+/// Which door a request came through (re-exported so the shell needs no authenticator import).
+pub use latchkey_authenticator::Door;
+pub use latchkey_bridge::PasskeyView;
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
-pub use session::{PasskeyView, Session, SessionError, UndoTicket, VaultStatus};
+pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};

@@ -108,14 +108,9 @@ impl PromptQueue {
             deadline,
             answer: None,
         });
-        let was_head = entries.len() == 1;
         drop(entries);
-        if was_head {
-            on_change(true);
-        } else {
-            // The head's "queued" count changed.
-            on_change(true);
-        }
+        // Either this prompt is now shown, or the shown one's "queued" count grew.
+        on_change(true);
         let mut entries = self.entries.lock().unwrap();
         loop {
             let pos = entries.iter().position(|e| e.prompt.id == id);

@@ -10,7 +10,8 @@ use latchkey_authenticator::client::{self, ClientError};
 use latchkey_authenticator::{
     Approval, ApprovalRequest, Authenticator, Door, Operation, Refusal, UserInteraction,
 };
-use latchkey_vault::{KeyStore, PasskeyMeta, Vault, VaultError};
+use latchkey_bridge::PasskeyView;
+use latchkey_vault::{alg, KeyStore, PasskeyMeta, Vault, VaultError};
 use latchkey_verify::{VerificationRequest, Verifier};
 use serde::Serialize;
 
@@ -36,51 +37,24 @@ pub enum SessionError {
     Invalid(String),
 }
 
-/// What the UI and the bridge show about a passkey: metadata only, never key material.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PasskeyView {
-    pub id: String,
-    pub rp_id: String,
-    pub rp_name: Option<String>,
-    pub user_name: Option<String>,
-    pub user_display_name: Option<String>,
-    pub user_handle: String,
-    pub nickname: Option<String>,
-    pub created_at: u64,
-    pub last_used_at: Option<u64>,
-    pub use_count: u64,
-    pub sign_count: u32,
-    pub algorithm: &'static str,
-    pub cred_protect: u8,
-    pub backup_eligible: bool,
-    pub backup_state: bool,
-}
-
-impl From<&PasskeyMeta> for PasskeyView {
-    fn from(m: &PasskeyMeta) -> Self {
-        PasskeyView {
-            id: URL_SAFE_NO_PAD.encode(&m.credential_id),
-            rp_id: m.rp_id.clone(),
-            rp_name: m.rp_name.clone(),
-            user_name: m.user_name.clone(),
-            user_display_name: m.user_display_name.clone(),
-            user_handle: URL_SAFE_NO_PAD.encode(&m.user_handle),
-            nickname: m.nickname.clone(),
-            created_at: m.created_at,
-            last_used_at: m.last_used_at,
-            use_count: m.use_count,
-            sign_count: m.sign_count,
-            algorithm: match m.algorithm {
-                -7 => "ES256",
-                -8 => "EdDSA",
-                -257 => "RS256",
-                _ => "unknown",
-            },
-            cred_protect: m.cred_protect,
-            backup_eligible: m.backup_eligible,
-            backup_state: m.backup_state,
-        }
+/// A passkey as the windows and the socket show it (the protocol's [`PasskeyView`]).
+pub fn passkey_view(m: &PasskeyMeta) -> PasskeyView {
+    PasskeyView {
+        id: URL_SAFE_NO_PAD.encode(&m.credential_id),
+        rp_id: m.rp_id.clone(),
+        rp_name: m.rp_name.clone(),
+        user_name: m.user_name.clone(),
+        user_display_name: m.user_display_name.clone(),
+        user_handle: URL_SAFE_NO_PAD.encode(&m.user_handle),
+        nickname: m.nickname.clone(),
+        created_at: m.created_at,
+        last_used_at: m.last_used_at,
+        use_count: m.use_count,
+        sign_count: m.sign_count,
+        algorithm: alg::name(m.algorithm).to_owned(),
+        cred_protect: m.cred_protect,
+        backup_eligible: m.backup_eligible,
+        backup_state: m.backup_state,
     }
 }
 
@@ -130,7 +104,8 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-fn door_name(door: Door) -> &'static str {
+/// The door as the activity log and the prompt name it.
+pub(crate) fn door_name(door: Door) -> &'static str {
     match door {
         Door::App => "app",
         Door::Cli => "cli",
@@ -221,25 +196,29 @@ impl Session {
     }
 
     pub fn status(&self) -> VaultStatus {
-        match self.list() {
-            Ok(all) => VaultStatus {
+        let guard = self.vault.lock().unwrap();
+        match guard.as_ref() {
+            // Counted without opening a record; those waiting in the undo window are gone.
+            Some(v) => VaultStatus {
                 locked: false,
-                count: all.len(),
+                count: v
+                    .count()
+                    .saturating_sub(self.pending_deletes.lock().unwrap().len()),
             },
-            Err(_) => VaultStatus {
-                locked: self.vault.lock().unwrap().is_none(),
+            None => VaultStatus {
+                locked: true,
                 count: 0,
             },
         }
     }
 
-    fn log(&self, kind: ActivityKind, rp_id: Option<&str>, account: Option<&str>, door: &str) {
+    fn log(&self, kind: ActivityKind, rp_id: Option<&str>, account: Option<&str>, door: Door) {
         let entry = ActivityEntry {
             time: now_unix(),
             kind,
             rp_id: rp_id.map(str::to_owned),
             account: account.map(str::to_owned),
-            door: door.to_owned(),
+            door: door_name(door).to_owned(),
         };
         if let Ok(bytes) = serde_json::to_vec(&entry) {
             // The log is best effort: a full disk must not turn an approval into a failure.
@@ -305,7 +284,7 @@ impl Session {
         *self.vault.lock().unwrap() = Some(vault);
         *self.last_verified.lock().unwrap() = Some(Instant::now());
         self.touch();
-        self.log(ActivityKind::Unlocked, None, None, "app");
+        self.log(ActivityKind::Unlocked, None, None, Door::App);
         self.events.unlocked();
         Ok(())
     }
@@ -316,7 +295,7 @@ impl Session {
         if self.vault.lock().unwrap().is_none() {
             return;
         }
-        self.log(ActivityKind::Locked, None, None, "app");
+        self.log(ActivityKind::Locked, None, None, Door::App);
         if let Some(v) = self.vault.lock().unwrap().take() {
             v.lock();
         }
@@ -354,7 +333,7 @@ impl Session {
                 b.created_at,
             ))
         });
-        Ok(all.iter().map(PasskeyView::from).collect())
+        Ok(all.iter().map(passkey_view).collect())
     }
 
     fn find(&self, id: &str) -> Result<PasskeyMeta, SessionError> {
@@ -364,13 +343,11 @@ impl Session {
         if self.is_pending_delete(&raw) {
             return Err(SessionError::NotFound);
         }
-        self.vault_op(|v| v.list())?
-            .into_iter()
-            .find(|m| m.credential_id == raw)
+        self.vault_op(|v| v.meta(&raw))?
             .ok_or(SessionError::NotFound)
     }
 
-    pub fn rename(&self, id: &str, nickname: Option<&str>, door: &str) -> Result<(), SessionError> {
+    pub fn rename(&self, id: &str, nickname: Option<&str>, door: Door) -> Result<(), SessionError> {
         let m = self.find(id)?;
         let nickname = nickname.map(str::trim).filter(|n| !n.is_empty());
         if nickname.is_some_and(|n| n.chars().count() > 64) {
@@ -391,7 +368,7 @@ impl Session {
 
     /// Hides the passkey at once and deletes it for good when the undo window closes (or at
     /// lock or exit, whichever comes first).
-    pub fn delete(self: &Arc<Self>, id: &str, door: &str) -> Result<UndoTicket, SessionError> {
+    pub fn delete(self: &Arc<Self>, id: &str, door: Door) -> Result<UndoTicket, SessionError> {
         let m = self.find(id)?;
         let undo_id = {
             let mut n = self.next_undo.lock().unwrap();
@@ -439,7 +416,7 @@ impl Session {
             ActivityKind::Restored,
             Some(&p.rp_id),
             p.account.as_deref(),
-            "app",
+            Door::App,
         );
         self.events.vault_changed();
         Ok(())
@@ -559,7 +536,6 @@ impl Session {
         let mut auth = Authenticator::new(SessionStore(self), approver);
         let result = run(&mut auth);
         let outcome = auth.user().outcome.lock().unwrap().take();
-        let door_name = door_name(door);
         match (&result, outcome) {
             (Ok(_), Some(d)) => {
                 let kind = if d.operation == Operation::MakeCredential {
@@ -567,12 +543,12 @@ impl Session {
                 } else {
                     ActivityKind::Approved
                 };
-                self.log(kind, Some(&d.rp_id), d.account.as_deref(), door_name);
+                self.log(kind, Some(&d.rp_id), d.account.as_deref(), door);
                 self.events.vault_changed();
             }
             (Err(_), Some(d)) => {
                 if let Some(kind) = d.refusal {
-                    self.log(kind, Some(&d.rp_id), d.account.as_deref(), door_name);
+                    self.log(kind, Some(&d.rp_id), d.account.as_deref(), door);
                 }
             }
             _ => {}

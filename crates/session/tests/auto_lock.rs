@@ -70,6 +70,18 @@ fn locks_after_the_idle_time_and_not_before() {
         .lock_if_idle_at(now + Duration::from_secs(24 * 3600)));
 }
 
+/// logind's `PrepareForSleep(going_to_sleep)`, sent from `conn`.
+fn prepare_for_sleep(conn: &Connection, going_to_sleep: bool) {
+    conn.emit_signal(
+        None::<&str>,
+        "/org/freedesktop/login1",
+        "org.freedesktop.login1.Manager",
+        "PrepareForSleep",
+        &(going_to_sleep,),
+    )
+    .unwrap();
+}
+
 fn wait_locked(session: &Session, want: bool) -> bool {
     let until = Instant::now() + Duration::from_secs(5);
     while Instant::now() < until {
@@ -91,15 +103,7 @@ fn locks_on_logind_lock_and_sleep_signals_only_from_logind() {
 
     // A process that merely claims to be logind in the signal is not logind.
     let impostor = Connection::session().unwrap();
-    impostor
-        .emit_signal(
-            None::<&str>,
-            "/org/freedesktop/login1",
-            "org.freedesktop.login1.Manager",
-            "PrepareForSleep",
-            &(true,),
-        )
-        .unwrap();
+    prepare_for_sleep(&impostor, true);
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         !f.session.status().locked,
@@ -109,27 +113,11 @@ fn locks_on_logind_lock_and_sleep_signals_only_from_logind() {
     let logind = Connection::session().unwrap();
     logind.request_name(LOGIND).unwrap();
     // Waking up (false) does not lock.
-    logind
-        .emit_signal(
-            None::<&str>,
-            "/org/freedesktop/login1",
-            "org.freedesktop.login1.Manager",
-            "PrepareForSleep",
-            &(false,),
-        )
-        .unwrap();
+    prepare_for_sleep(&logind, false);
     std::thread::sleep(Duration::from_millis(300));
     assert!(!f.session.status().locked);
     // Going to sleep locks.
-    logind
-        .emit_signal(
-            None::<&str>,
-            "/org/freedesktop/login1",
-            "org.freedesktop.login1.Manager",
-            "PrepareForSleep",
-            &(true,),
-        )
-        .unwrap();
+    prepare_for_sleep(&logind, true);
     assert!(wait_locked(&f.session, true), "locked before sleep");
     // The desktop session locking locks.
     f.session.unlock().unwrap();

@@ -264,11 +264,11 @@ fn delete_hides_at_once_undo_restores_and_the_window_closing_makes_it_final() {
     register(&f, "alice");
     register(&f, "bob");
     let list = f.session.list().unwrap();
-    let ticket = f.session.delete(&list[0].id, "app").unwrap();
+    let ticket = f.session.delete(&list[0].id, Door::App).unwrap();
     assert_eq!(f.session.list().unwrap().len(), 1);
     f.session.undo_delete(&ticket.undo_id).unwrap();
     assert_eq!(f.session.list().unwrap().len(), 2);
-    let ticket = f.session.delete(&list[0].id, "app").unwrap();
+    let ticket = f.session.delete(&list[0].id, Door::App).unwrap();
     std::thread::sleep(Duration::from_millis(900));
     assert!(f.session.undo_delete(&ticket.undo_id).is_err(), "too late");
     // Final: still gone after locking and unlocking again.
@@ -280,7 +280,7 @@ fn delete_hides_at_once_undo_restores_and_the_window_closing_makes_it_final() {
     // A delete still in its window is made final by locking.
     f.session
         .set_timeouts(Duration::from_secs(10), Duration::from_secs(60));
-    f.session.delete(&left[0].id, "app").unwrap();
+    f.session.delete(&left[0].id, Door::App).unwrap();
     f.session.lock();
     f.session.unlock().unwrap();
     assert!(f.session.list().unwrap().is_empty());

@@ -12,6 +12,23 @@ pub mod alg {
     pub const EDDSA: i64 = -8;
     /// RSASSA-PKCS1-v1_5 with SHA-256.
     pub const RS256: i64 = -257;
+
+    /// The name people and JSON see for a COSE algorithm; "unknown" for any other.
+    pub fn name(alg: i64) -> &'static str {
+        match alg {
+            ES256 => "ES256",
+            EDDSA => "EdDSA",
+            RS256 => "RS256",
+            _ => "unknown",
+        }
+    }
+
+    /// The COSE algorithm [`name`] gives `name` for.
+    pub fn from_name(name: &str) -> Option<i64> {
+        [ES256, EDDSA, RS256]
+            .into_iter()
+            .find(|&a| self::name(a) == name)
+    }
 }
 
 /// One passkey, decrypted. Everything that names a site, an account or a key lives here and

@@ -277,6 +277,20 @@ impl Vault {
         Ok(out)
     }
 
+    /// How many passkeys there are, without opening any.
+    pub fn count(&self) -> usize {
+        self.meta.len()
+    }
+
+    /// One passkey's metadata (its private key stays sealed).
+    pub fn meta(&self, credential_id: &[u8]) -> Result<Option<PasskeyMeta>, VaultError> {
+        let slot = self.keys.credential_slot(credential_id);
+        match self.meta.get(slot).map_err(storage)? {
+            Some(sealed) => self.open_meta(&slot, &sealed).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Sets (or with `None` clears) the person's nickname for a passkey.
     pub fn rename(&self, credential_id: &[u8], nickname: Option<&str>) -> Result<(), VaultError> {
         self.update_meta(credential_id, |m| m.nickname = nickname.map(str::to_owned))

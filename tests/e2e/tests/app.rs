@@ -274,14 +274,7 @@ fn a_cli_sign_in_is_approved_or_denied_in_the_app_prompt() {
     d.wait_count("[data-testid=\"passkey-row\"]", 1);
 
     // Approve: the CLI's answer is a valid assertion for webauthn-rs.
-    let (rcr, state) = rp
-        .start_passkey_authentication(std::slice::from_ref(&passkey))
-        .unwrap();
-    let options = serde_json::to_string(&rcr).unwrap();
-    let dir = data_dir.clone();
-    let pending = std::thread::spawn(move || {
-        Cli { data_dir: dir }.run(&["webauthn", "get", "--origin", ORIGIN], &options)
-    });
+    let (state, pending) = cli_sign_in(&rp, &passkey, &data_dir);
     d.switch_to_window("prompt", |t| t.contains("Approve"));
     let title = d.text(&d.by_testid("prompt-title"));
     assert!(title.contains("example.com"), "{title}");
@@ -301,14 +294,7 @@ fn a_cli_sign_in_is_approved_or_denied_in_the_app_prompt() {
     // Deny: NotAllowed on the CLI, nothing signed (and the prompt in the dark theme).
     d.switch_to_window("main", |t| t == "Latchkey");
     set_theme(&d, "dark");
-    let (rcr, _) = rp
-        .start_passkey_authentication(std::slice::from_ref(&passkey))
-        .unwrap();
-    let options = serde_json::to_string(&rcr).unwrap();
-    let dir = data_dir.clone();
-    let pending = std::thread::spawn(move || {
-        Cli { data_dir: dir }.run(&["webauthn", "get", "--origin", ORIGIN], &options)
-    });
+    let (_, pending) = cli_sign_in(&rp, &passkey, &data_dir);
     d.switch_to_window("prompt", |t| t.contains("Approve"));
     d.wait("html[data-theme=\"dark\"]");
     d.by_testid("deny-button");
@@ -318,4 +304,25 @@ fn a_cli_sign_in_is_approved_or_denied_in_the_app_prompt() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("NotAllowedError"), "{err}");
     assert!(out.is_empty());
+}
+
+/// Starts `latchkey webauthn get` for `passkey` on another thread (it waits on the app's
+/// prompt); returns the RP's state and the CLI's (exit code, stdout, stderr) to come.
+fn cli_sign_in(
+    rp: &Webauthn,
+    passkey: &Passkey,
+    data_dir: &Path,
+) -> (
+    PasskeyAuthentication,
+    std::thread::JoinHandle<(i32, String, String)>,
+) {
+    let (rcr, state) = rp
+        .start_passkey_authentication(std::slice::from_ref(passkey))
+        .unwrap();
+    let options = serde_json::to_string(&rcr).unwrap();
+    let data_dir = data_dir.to_path_buf();
+    let pending = std::thread::spawn(move || {
+        Cli { data_dir }.run(&["webauthn", "get", "--origin", ORIGIN], &options)
+    });
+    (state, pending)
 }
