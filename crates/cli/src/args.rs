@@ -31,14 +31,20 @@ pub enum Command {
     },
     /// Show one passkey (ID: its credential id in base64url, or a unique prefix of it).
     Show {
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[arg(long)]
         json: bool,
     },
     /// Give a passkey a nickname (shown only here, never sent to the site).
-    Rename { id: String, name: String },
+    Rename {
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+        name: String,
+    },
     /// Delete a passkey. The site keeps its public key; you will not be able to sign in with it.
     Delete {
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// Do not ask for confirmation.
         #[arg(long)]

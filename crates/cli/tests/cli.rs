@@ -52,6 +52,8 @@ fn a_full_session_init_create_list_show_rename_sign_in_delete() {
     // A prefix of the id is enough when it is unique.
     let show = run(&dir, &["show", &id[..8], "--json"], "").ok().json();
     assert_eq!(show["id"], id.as_str());
+    let flag_first = run(&dir, &["show", "--json", &id[..8]], "").ok().json();
+    assert_eq!(flag_first["id"], id.as_str());
     run(&dir, &["rename", &id, "Work laptop key"], "").ok();
     let shown = run(&dir, &["show", &id], "").ok().stdout;
     assert!(
@@ -91,6 +93,14 @@ fn a_full_session_init_create_list_show_rename_sign_in_delete() {
     let gone = run(&dir, &["show", &id], "");
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("latchkey list"), "{}", gone.stderr);
+    // Base64url ids may start with '-' (1 in 64 does): they are ids, not options.
+    let dashed = run(&dir, &["show", "-zz"], "");
+    assert_eq!(dashed.code, 1, "{}", dashed.stderr);
+    assert!(
+        dashed.stderr.contains("no passkey has the ID -zz"),
+        "{}",
+        dashed.stderr
+    );
     run(&dir, &["lock"], "").ok();
 }
 
