@@ -21,6 +21,8 @@ pub enum VaultError {
     AlreadyInitialized { path: String },
     #[error("a stored record is corrupt or was tampered with ({0}); it was left as is")]
     CorruptRecord(String),
+    #[error("the vault at {path} does not match its own manifest: passkey or activity records were replaced by older copies, removed or put back since Latchkey last wrote them. The data directory was changed outside Latchkey (for example partly restored from an older backup or copy). Nothing was changed; put the data directory back as Latchkey left it, or restore a complete copy of the whole directory, then try again")]
+    RolledBack { path: String },
     #[error("no passkey with that credential id")]
     NotFound,
     #[error("a passkey with that credential id already exists")]

@@ -13,16 +13,20 @@
 //! vault.rename(cred_id: &[u8], nickname: Option<&str>) -> Result<(), VaultError>
 //! vault.update_user(cred_id: &[u8], name: Option<&str>, display_name: Option<&str>) -> Result<(), VaultError>
 //! vault.delete(cred_id: &[u8]) -> Result<bool, VaultError>
-//! vault.record_use(cred_id: &[u8], sign_count: u32, now_unix: u64) -> Result<(), VaultError>
+//! vault.record_use(cred_id: &[u8], now_unix: u64) -> Result<u32, VaultError> // the counter to sign with
 //! vault.lock(self)                                                   // drops the key, closes the db
 //! vault.id() -> &str                                                // names the keychain entry
 //! ```
 
 mod error;
 mod keychain;
+mod manifest;
+mod migrate;
 mod record;
 mod seal;
+mod site_index;
 mod store;
+mod write;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};

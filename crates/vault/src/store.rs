@@ -7,24 +7,35 @@
 //! - `<data dir>/db`, a sled database with the trees:
 //! - `meta`: slot → sealed [`PasskeyMeta`] (everything a list needs, no secrets);
 //! - `secret`: slot → sealed private key and hmac-secret CredRandoms;
-//! - `by_rp`: HMAC(RP ID) ‖ slot → empty, for lookups by site.
+//! - `by_rp`: unlinkable site index keys → sealed slot, for lookups by site (`site_index.rs`);
+//! - `log`: sequence number → sealed activity log entry;
+//! - `manifest`: the sealed version and hash of all of the above (`manifest.rs`), checked on
+//!   every open so that records rolled back to older copies are refused.
 //!
-//! A slot is HMAC(credential id). Multi-tree writes run in one sled transaction and are flushed
-//! before the call returns, so an acknowledged write survives a crash.
+//! A slot is HMAC(credential id). Every write is one [`Batch`]: one sled transaction with the
+//! manifest, flushed before the call returns, so an acknowledged write survives a crash.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::sync::Mutex;
+
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::keychain::{DataKey, KeyStore};
+use crate::manifest::{self, Manifest};
+use crate::migrate;
 use crate::record::{PasskeyMeta, PasskeyRecord};
 use crate::seal::Keys;
+use crate::site_index;
+use crate::write::{storage, Batch, TreeId, Trees};
 use crate::VaultError;
 
-const FORMAT: u32 = 1;
+/// Format 2: versioned records, the manifest, the unlinkable site index.
+const FORMAT: u32 = 2;
+/// Format 1 vaults are upgraded when opened (see `migrate.rs`).
+const LEGACY_FORMAT: u32 = 1;
 const CHECK_PLAINTEXT: &[u8] = b"latchkey vault key check v1";
 const DB_DIR: &str = "db";
 const HEADER_FILE: &str = "vault.json";
@@ -36,6 +47,26 @@ struct Header {
     vault_id: String,
     /// Hex of the sealed key-check constant.
     key_check: String,
+}
+
+impl Header {
+    fn new(vault_id: String, keys: &Keys) -> Result<Header, VaultError> {
+        Ok(Header {
+            format: FORMAT,
+            vault_id,
+            key_check: hex(&keys.seal("header", b"check", 0, CHECK_PLAINTEXT)?),
+        })
+    }
+
+    /// Whether `keys` open this header's key check (sealed in this header's format).
+    fn key_opens(&self, keys: &Keys, check: &[u8]) -> bool {
+        let plain = if self.format == LEGACY_FORMAT {
+            keys.open_v1("header", b"check", check)
+        } else {
+            keys.open("header", b"check", check).map(|(_, p)| p)
+        };
+        matches!(plain, Ok(p) if p.as_slice() == CHECK_PLAINTEXT)
+    }
 }
 
 /// The platform's data directory for Latchkey, unless `LATCHKEY_DATA_DIR` says otherwise.
@@ -65,25 +96,13 @@ struct SecretPart {
 /// An open, unlocked vault. Dropping it (or [`Vault::lock`]) forgets the keys.
 pub struct Vault {
     db: sled::Db,
-    meta: sled::Tree,
-    secret: sled::Tree,
-    by_rp: sled::Tree,
-    /// The activity log: sealed entries keyed by a growing sequence number.
-    log: sled::Tree,
+    trees: Trees,
+    /// The manifest as last committed. Its mutex is the vault's write lock: every change runs
+    /// as one [`Batch`] while holding it.
+    state: Mutex<Manifest>,
     keys: Keys,
     id: String,
     dir: PathBuf,
-}
-
-fn storage(e: sled::Error) -> VaultError {
-    VaultError::Storage(e.to_string())
-}
-
-fn tx_error(e: TransactionError<VaultError>) -> VaultError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => storage(e),
-    }
 }
 
 fn open_db(dir: &Path) -> Result<sled::Db, VaultError> {
@@ -124,19 +143,18 @@ impl Vault {
         keychain.store(&id, &key)?;
         let keys = Keys::derive(&key);
         drop(key);
-        let header = Header {
-            format: FORMAT,
-            vault_id: id.clone(),
-            key_check: hex(&keys.seal("header", b"check", CHECK_PLAINTEXT)?),
-        };
-        write_header(dir, &header)?;
+        write_header(dir, &Header::new(id.clone(), &keys)?)?;
         let db = open_db(dir)?;
-        Self::assemble(db, keys, id, dir)
+        let trees = Trees::open(&db)?;
+        let state = start_manifest(&db, &trees, &keys)?;
+        Ok(Self::assemble(db, trees, state, keys, id, dir))
     }
 
     /// Opens the vault in `dir`, fetching its data key from `keychain`. Creates nothing: a
     /// missing vault is [`VaultError::NotInitialized`]; a missing or wrong key is refused before
-    /// the database is opened, so nothing on disk changes.
+    /// the database is opened, so nothing on disk changes. Records that do not match the
+    /// manifest are [`VaultError::RolledBack`], also with nothing changed. A format-1 vault is
+    /// upgraded to the current format here, in one transaction.
     pub fn open(dir: &Path, keychain: &dyn KeyStore) -> Result<Vault, VaultError> {
         let header_path = dir.join(HEADER_FILE);
         if !header_path.is_file() {
@@ -150,7 +168,7 @@ impl Vault {
         let header: Header = serde_json::from_slice(&text).map_err(|_| {
             VaultError::CorruptRecord(format!("{} is not a vault header", header_path.display()))
         })?;
-        if header.format != FORMAT {
+        if header.format != FORMAT && header.format != LEGACY_FORMAT {
             return Err(VaultError::CorruptRecord(format!(
                 "vault format {} is not supported by this Latchkey; update Latchkey",
                 header.format
@@ -162,25 +180,56 @@ impl Vault {
         let key = keychain.load(&header.vault_id)?;
         let keys = Keys::derive(&key);
         drop(key);
-        match keys.open("header", b"check", &check) {
-            Ok(p) if p.as_slice() == CHECK_PLAINTEXT => {}
-            _ => return Err(VaultError::WrongKey),
+        if !header.key_opens(&keys, &check) {
+            return Err(VaultError::WrongKey);
         }
         let db = open_db(dir)?;
-        Self::assemble(db, keys, header.vault_id, dir)
+        let trees = Trees::open(&db)?;
+        let state = match Manifest::load(&trees.manifest, &keys)? {
+            Some(manifest) => {
+                manifest.verify(&trees.covered(), &keys, dir)?;
+                manifest
+            }
+            None if header.format == LEGACY_FORMAT => {
+                let mut state = Manifest::default();
+                migrate::from_format_1(&db, &trees, &keys, &mut state)?;
+                state
+            }
+            // A vault that never had a write: nothing to roll back.
+            None if trees.all_empty() => Manifest::default(),
+            None => {
+                return Err(VaultError::RolledBack {
+                    path: dir.display().to_string(),
+                })
+            }
+        };
+        if trees.manifest.is_empty() {
+            start_manifest(&db, &trees, &keys)?;
+        }
+        if header.format == LEGACY_FORMAT {
+            // Written last: a crash before this leaves a format-1 header over a migrated
+            // database, which the manifest branch above accepts and finishes.
+            write_header(dir, &Header::new(header.vault_id.clone(), &keys)?)?;
+        }
+        Ok(Self::assemble(db, trees, state, keys, header.vault_id, dir))
     }
 
-    fn assemble(db: sled::Db, keys: Keys, id: String, dir: &Path) -> Result<Vault, VaultError> {
-        Ok(Vault {
-            meta: db.open_tree("meta").map_err(storage)?,
-            secret: db.open_tree("secret").map_err(storage)?,
-            by_rp: db.open_tree("by_rp").map_err(storage)?,
-            log: db.open_tree("log").map_err(storage)?,
+    fn assemble(
+        db: sled::Db,
+        trees: Trees,
+        state: Manifest,
+        keys: Keys,
+        id: String,
+        dir: &Path,
+    ) -> Vault {
+        Vault {
             db,
+            trees,
+            state: Mutex::new(state),
             keys,
             id,
             dir: dir.to_path_buf(),
-        })
+        }
     }
 
     /// The vault's random id; it names the vault's keychain entry.
@@ -201,35 +250,30 @@ impl Vault {
     /// Stores several new passkeys in one transaction and one flush (import, benchmark set-up).
     /// All or nothing: one duplicate id rejects the whole batch.
     pub fn create_many(&self, records: &[PasskeyRecord]) -> Result<(), VaultError> {
-        let mut rows = Vec::with_capacity(records.len());
-        for record in records {
-            let slot = self.keys.credential_slot(&record.credential_id);
-            let meta = self.seal_meta(&slot, &PasskeyMeta::from(record))?;
-            let secret = SecretPart {
-                private_key: record.private_key.clone(),
-                cred_random_with_uv: record.cred_random_with_uv.clone(),
-                cred_random_without_uv: record.cred_random_without_uv.clone(),
-            };
-            let plain = Zeroizing::new(serde_json::to_vec(&secret).map_err(ser)?);
-            let sealed_secret = self.keys.seal("secret", &slot, &plain)?;
-            let mut index = self.keys.rp_slot(&record.rp_id).to_vec();
-            index.extend_from_slice(&slot);
-            rows.push((slot, meta, sealed_secret, index));
-        }
-        (&self.meta, &self.secret, &self.by_rp)
-            .transaction(|(meta, secret, by_rp)| {
-                for (slot, m, s, index) in &rows {
-                    if meta.get(slot)?.is_some() {
-                        return Err(ConflictableTransactionError::Abort(VaultError::Duplicate));
-                    }
-                    meta.insert(&slot[..], m.as_slice())?;
-                    secret.insert(&slot[..], s.as_slice())?;
-                    by_rp.insert(index.as_slice(), &[][..])?;
+        self.write(|batch| {
+            let mut by_site: BTreeMap<&str, Vec<[u8; 32]>> = BTreeMap::new();
+            for record in records {
+                let slot = self.keys.credential_slot(&record.credential_id);
+                if batch.contains(TreeId::Meta, &slot)? {
+                    return Err(VaultError::Duplicate);
                 }
-                Ok(())
-            })
-            .map_err(tx_error)?;
-        self.flush()
+                let meta =
+                    Zeroizing::new(serde_json::to_vec(&PasskeyMeta::from(record)).map_err(ser)?);
+                let secret = SecretPart {
+                    private_key: record.private_key.clone(),
+                    cred_random_with_uv: record.cred_random_with_uv.clone(),
+                    cred_random_without_uv: record.cred_random_without_uv.clone(),
+                };
+                let secret = Zeroizing::new(serde_json::to_vec(&secret).map_err(ser)?);
+                batch.put(TreeId::Meta, &slot, meta);
+                batch.put(TreeId::Secret, &slot, secret);
+                by_site.entry(&record.rp_id).or_default().push(slot);
+            }
+            for (rp_id, slots) in by_site {
+                site_index::push(batch, rp_id, &slots)?;
+            }
+            Ok(())
+        })
     }
 
     /// The whole passkey, private key included.
@@ -240,13 +284,8 @@ impl Vault {
 
     /// Every passkey for a site; opens only that site's records.
     pub fn find_by_rp(&self, rp_id: &str) -> Result<Vec<PasskeyRecord>, VaultError> {
-        let prefix = self.keys.rp_slot(rp_id);
         let mut out = Vec::new();
-        for entry in self.by_rp.scan_prefix(prefix) {
-            let (key, _) = entry.map_err(storage)?;
-            let slot: [u8; 32] = key[32..]
-                .try_into()
-                .map_err(|_| VaultError::CorruptRecord("a site index entry is malformed".into()))?;
+        for slot in site_index::slots(&self.trees, &self.keys, rp_id)? {
             match self.get_slot(&slot)? {
                 Some(r) if r.rp_id == rp_id => out.push(r),
                 Some(_) => {
@@ -268,8 +307,8 @@ impl Vault {
     /// Metadata of every passkey (no private key is opened), oldest first. A record that does
     /// not open fails the whole listing with [`VaultError::CorruptRecord`] rather than hiding it.
     pub fn list(&self) -> Result<Vec<PasskeyMeta>, VaultError> {
-        let mut out = Vec::with_capacity(self.meta.len());
-        for entry in self.meta.iter() {
+        let mut out = Vec::with_capacity(self.trees.meta.len());
+        for entry in self.trees.meta.iter() {
             let (slot, sealed) = entry.map_err(storage)?;
             out.push(self.open_meta(&slot, &sealed)?);
         }
@@ -279,13 +318,13 @@ impl Vault {
 
     /// How many passkeys there are, without opening any.
     pub fn count(&self) -> usize {
-        self.meta.len()
+        self.trees.meta.len()
     }
 
     /// One passkey's metadata (its private key stays sealed).
     pub fn meta(&self, credential_id: &[u8]) -> Result<Option<PasskeyMeta>, VaultError> {
         let slot = self.keys.credential_slot(credential_id);
-        match self.meta.get(slot).map_err(storage)? {
+        match self.trees.meta.get(slot).map_err(storage)? {
             Some(sealed) => self.open_meta(&slot, &sealed).map(Some),
             None => Ok(None),
         }
@@ -294,6 +333,7 @@ impl Vault {
     /// Sets (or with `None` clears) the person's nickname for a passkey.
     pub fn rename(&self, credential_id: &[u8], nickname: Option<&str>) -> Result<(), VaultError> {
         self.update_meta(credential_id, |m| m.nickname = nickname.map(str::to_owned))
+            .map(|_| ())
     }
 
     /// Updates the account name shown for a passkey (CTAP updateUserInformation).
@@ -307,62 +347,61 @@ impl Vault {
             m.user_name = name.map(str::to_owned);
             m.user_display_name = display_name.map(str::to_owned);
         })
+        .map(|_| ())
     }
 
-    /// Records a sign-in: the new signature counter, when, and one more use.
-    pub fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
+    /// Records a sign-in and returns the signature counter to sign it with: the stored counter
+    /// plus one, written (with the time and one more use) and flushed before it returns. The
+    /// read and the write happen under the vault's write lock, so two overlapping sign-ins get
+    /// two different counters and the stored counter never goes back. At `u32::MAX` it stays
+    /// there rather than wrap to a value a site would have seen before.
+    pub fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
         self.update_meta(credential_id, |m| {
-            m.sign_count = sign_count;
+            m.sign_count = m.sign_count.saturating_add(1);
             m.last_used_at = Some(now_unix);
             m.use_count = m.use_count.saturating_add(1);
         })
+        .map(|m| m.sign_count)
     }
 
     /// Removes a passkey from every tree; `false` when there was none.
     pub fn delete(&self, credential_id: &[u8]) -> Result<bool, VaultError> {
         let slot = self.keys.credential_slot(credential_id);
-        let Some(sealed) = self.meta.get(slot).map_err(storage)? else {
-            return Ok(false);
-        };
-        let meta = self.open_meta(&slot, &sealed)?;
-        let mut index = self.keys.rp_slot(&meta.rp_id).to_vec();
-        index.extend_from_slice(&slot);
-        (&self.meta, &self.secret, &self.by_rp)
-            .transaction(|(m, s, r)| {
-                m.remove(&slot[..])?;
-                s.remove(&slot[..])?;
-                r.remove(index.as_slice())?;
-                Ok::<_, ConflictableTransactionError<VaultError>>(())
-            })
-            .map_err(tx_error)?;
-        self.flush()?;
-        Ok(true)
+        let mut found = false;
+        self.write(|batch| {
+            let Some(plain) = batch.get(TreeId::Meta, &slot)? else {
+                return Ok(());
+            };
+            let meta = parse_meta(&plain)?;
+            batch.remove(TreeId::Meta, &slot);
+            batch.remove(TreeId::Secret, &slot);
+            site_index::remove(batch, &meta.rp_id, &slot)?;
+            found = true;
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Appends one entry to the activity log, sealed like a passkey (entries name sites);
     /// durable before it returns.
     pub fn append_log(&self, entry: &[u8]) -> Result<(), VaultError> {
         let seq = self.db.generate_id().map_err(storage)?.to_be_bytes();
-        let sealed = self.keys.seal("log", &seq, entry)?;
-        self.log.insert(seq, sealed).map_err(storage)?;
-        self.flush()
+        self.write(|batch| {
+            batch.put(TreeId::Log, &seq, Zeroizing::new(entry.to_vec()));
+            Ok(())
+        })
     }
 
     /// The newest `limit` log entries, newest first. An entry that does not open is skipped:
     /// the log must never keep anyone from their passkeys.
     pub fn read_log(&self, limit: usize) -> Result<Vec<Vec<u8>>, VaultError> {
         let mut out = Vec::new();
-        for entry in self.log.iter().rev() {
+        for entry in self.trees.log.iter().rev() {
             if out.len() >= limit {
                 break;
             }
             let (seq, sealed) = entry.map_err(storage)?;
-            if let Ok(plain) = self.keys.open("log", &seq, &sealed) {
+            if let Ok((_, plain)) = self.keys.open(TreeId::Log.name(), &seq, &sealed) {
                 out.push(plain.to_vec());
             }
         }
@@ -374,37 +413,37 @@ impl Vault {
         drop(self);
     }
 
-    fn flush(&self) -> Result<(), VaultError> {
-        self.db.flush().map(|_| ()).map_err(storage)
-    }
-
-    fn seal_meta(&self, slot: &[u8], meta: &PasskeyMeta) -> Result<Vec<u8>, VaultError> {
-        let plain = Zeroizing::new(serde_json::to_vec(meta).map_err(ser)?);
-        self.keys.seal("meta", slot, &plain)
+    /// Runs `change` on a fresh batch under the write lock and commits what it collected.
+    fn write(
+        &self,
+        change: impl FnOnce(&mut Batch<'_>) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        // A panic while holding the lock cannot leave `state` ahead of the disk: it is only
+        // advanced after a committed transaction.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::new(&self.trees, &self.keys);
+        change(&mut batch)?;
+        batch.commit(&self.db, &mut state)
     }
 
     fn open_meta(&self, slot: &[u8], sealed: &[u8]) -> Result<PasskeyMeta, VaultError> {
-        let plain = self
+        let (_, plain) = self
             .keys
-            .open("meta", slot, sealed)
+            .open(TreeId::Meta.name(), slot, sealed)
             .map_err(|_| VaultError::CorruptRecord("a passkey's details do not open".into()))?;
-        serde_json::from_slice(&plain)
-            .map_err(|_| VaultError::CorruptRecord("a passkey's details do not parse".into()))
+        parse_meta(&plain)
     }
 
     fn get_slot(&self, slot: &[u8; 32]) -> Result<Option<PasskeyRecord>, VaultError> {
-        let Some(sealed_meta) = self.meta.get(slot).map_err(storage)? else {
+        let Some(sealed_meta) = self.trees.meta.get(slot).map_err(storage)? else {
             return Ok(None);
         };
         let meta = self.open_meta(slot, &sealed_meta)?;
-        let sealed_secret = self.secret.get(slot).map_err(storage)?.ok_or_else(|| {
-            VaultError::CorruptRecord("a passkey's private key is missing".into())
-        })?;
         let plain = self
-            .keys
-            .open("secret", slot, &sealed_secret)
-            .map_err(|_| {
-                VaultError::CorruptRecord("a passkey's private key does not open".into())
+            .trees
+            .open_record(&self.keys, TreeId::Secret, slot)?
+            .ok_or_else(|| {
+                VaultError::CorruptRecord("a passkey's private key is missing".into())
             })?;
         let secret: SecretPart = serde_json::from_slice(&plain).map_err(|_| {
             VaultError::CorruptRecord("a passkey's private key does not parse".into())
@@ -431,27 +470,47 @@ impl Vault {
         }))
     }
 
+    /// Reads, changes and rewrites one passkey's metadata under the write lock; returns the
+    /// metadata as written.
     fn update_meta(
         &self,
         credential_id: &[u8],
-        change: impl Fn(&mut PasskeyMeta),
-    ) -> Result<(), VaultError> {
+        change: impl FnOnce(&mut PasskeyMeta),
+    ) -> Result<PasskeyMeta, VaultError> {
         let slot = self.keys.credential_slot(credential_id);
-        let sealed = self
-            .meta
-            .get(slot)
-            .map_err(storage)?
-            .ok_or(VaultError::NotFound)?;
-        let mut meta = self.open_meta(&slot, &sealed)?;
-        change(&mut meta);
-        let resealed = self.seal_meta(&slot, &meta)?;
-        // Compare-and-swap: a concurrent delete or update makes this one fail, not resurrect.
-        self.meta
-            .compare_and_swap(slot, Some(sealed), Some(resealed))
-            .map_err(storage)?
-            .map_err(|_| VaultError::Storage("the passkey changed meanwhile; try again".into()))?;
-        self.flush()
+        let mut written = None;
+        self.write(|batch| {
+            let plain = batch
+                .get(TreeId::Meta, &slot)?
+                .ok_or(VaultError::NotFound)?;
+            let mut meta = parse_meta(&plain)?;
+            change(&mut meta);
+            batch.put(
+                TreeId::Meta,
+                &slot,
+                Zeroizing::new(serde_json::to_vec(&meta).map_err(ser)?),
+            );
+            written = Some(meta);
+            Ok(())
+        })?;
+        written.ok_or(VaultError::NotFound)
     }
+}
+
+fn parse_meta(plain: &[u8]) -> Result<PasskeyMeta, VaultError> {
+    serde_json::from_slice(plain)
+        .map_err(|_| VaultError::CorruptRecord("a passkey's details do not parse".into()))
+}
+
+/// Writes the first (empty) manifest of a vault that has none yet.
+fn start_manifest(db: &sled::Db, trees: &Trees, keys: &Keys) -> Result<Manifest, VaultError> {
+    let manifest = Manifest::default();
+    trees
+        .manifest
+        .insert(manifest::KEY, manifest.seal(keys)?)
+        .map_err(storage)?;
+    db.flush().map_err(storage)?;
+    Ok(manifest)
 }
 
 impl Drop for Vault {

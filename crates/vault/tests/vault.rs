@@ -20,9 +20,12 @@ fn round_trip_and_persistence() {
     vault
         .update_user(&b.credential_id, Some("bobby"), None)
         .unwrap();
-    vault
-        .record_use(&c.credential_id, 7, 1_800_000_000)
-        .unwrap();
+    for expected in 1..=7 {
+        assert_eq!(
+            vault.record_use(&c.credential_id, 1_800_000_000).unwrap(),
+            expected
+        );
+    }
     vault.lock();
 
     let vault = tv.open();
@@ -33,7 +36,7 @@ fn round_trip_and_persistence() {
     assert_eq!(site[1].user_display_name, None);
     let other = vault.find_by_rp("other.org").unwrap();
     assert_eq!(other.len(), 1);
-    assert_eq!((other[0].sign_count, other[0].use_count), (7, 1));
+    assert_eq!((other[0].sign_count, other[0].use_count), (7, 7));
     assert_eq!(other[0].last_used_at, Some(1_800_000_000));
     assert_eq!(other[0].private_key, c.private_key);
     assert!(vault.find_by_rp("example.co").unwrap().is_empty());

@@ -78,3 +78,32 @@ pub fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The raw database of a closed vault, as an attacker with access to the files sees it.
+pub fn raw_db(dir: &std::path::Path) -> sled::Db {
+    sled::open(dir.join("db")).unwrap()
+}
+
+/// Every non-empty tree of a closed vault's database, key → value, for "nothing changed"
+/// checks (opening a database may create an empty tree; an empty tree holds no record).
+pub type RawTrees = std::collections::BTreeMap<Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>>;
+
+pub fn raw_trees(dir: &std::path::Path) -> RawTrees {
+    let db = raw_db(dir);
+    let mut out = RawTrees::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).unwrap();
+        if tree.is_empty() {
+            continue;
+        }
+        let rows = tree
+            .iter()
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect();
+        out.insert(name.to_vec(), rows);
+    }
+    out
+}
