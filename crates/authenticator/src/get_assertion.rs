@@ -303,8 +303,10 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         Ok(resp)
     }
 
-    /// Steps 11-13: authenticator data, counter, signature; the new counter is written to the
-    /// store before the signature leaves.
+    /// Steps 11-13: authenticator data, counter, signature. The counter comes from the store's
+    /// atomic increment, taken right before signing (not from `rec`, which was read before the
+    /// prompt and may be stale): overlapping sign-ins get distinct, increasing counters, and
+    /// nothing is signed unless the new counter is durable.
     fn sign_assertion(
         &mut self,
         rec: &PasskeyRecord,
@@ -324,7 +326,11 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                 unsigned.hmac_secret = Some(out);
             }
         }
-        let counter = rec.sign_count.wrapping_add(1);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let counter = self.store.record_use(&rec.credential_id, now)?;
         let mut fl = flags::UP;
         if user_verified {
             fl |= flags::UV;
@@ -346,11 +352,6 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         let mut msg = auth_data.clone();
         msg.extend_from_slice(client_data_hash);
         let signature = key.sign(&msg);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        self.store.record_use(&rec.credential_id, counter, now)?;
         Ok(GetAssertionResponse {
             credential_id: rec.credential_id.clone(),
             auth_data,

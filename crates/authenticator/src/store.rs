@@ -19,12 +19,11 @@ pub trait CredentialStore {
         name: Option<&str>,
         display_name: Option<&str>,
     ) -> Result<(), VaultError>;
-    fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError>;
+    /// Records a sign-in and returns the signature counter to sign it with. Implementations
+    /// read the stored counter, store it plus one (with `last_used_at` and one more use) and
+    /// make that durable in one atomic step, so overlapping sign-ins never sign with the same
+    /// counter and the stored counter never goes back. Nothing may be signed if this fails.
+    fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError>;
 }
 
 impl CredentialStore for Vault {
@@ -51,13 +50,8 @@ impl CredentialStore for Vault {
     ) -> Result<(), VaultError> {
         Vault::update_user(self, credential_id, name, display_name)
     }
-    fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
-        Vault::record_use(self, credential_id, sign_count, now_unix)
+    fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
+        Vault::record_use(self, credential_id, now_unix)
     }
 }
 
@@ -85,13 +79,8 @@ impl<T: CredentialStore + ?Sized> CredentialStore for &T {
     ) -> Result<(), VaultError> {
         (**self).update_user(credential_id, name, display_name)
     }
-    fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
-        (**self).record_use(credential_id, sign_count, now_unix)
+    fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
+        (**self).record_use(credential_id, now_unix)
     }
 }
 
@@ -147,18 +136,14 @@ impl CredentialStore for MemoryStore {
             Ok(())
         })
     }
-    fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
+    fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
+        // One lock for the read and the write: atomic like the vault's.
         self.with(|m| {
             let r = m.get_mut(credential_id).ok_or(VaultError::NotFound)?;
-            r.sign_count = sign_count;
+            r.sign_count = r.sign_count.saturating_add(1);
             r.last_used_at = Some(now_unix);
             r.use_count += 1;
-            Ok(())
+            Ok(r.sign_count)
         })
     }
 }

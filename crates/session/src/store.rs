@@ -40,13 +40,7 @@ impl CredentialStore for SessionStore<'_> {
         self.0
             .with_vault(|v| v.update_user(credential_id, name, display_name))
     }
-    fn record_use(
-        &self,
-        credential_id: &[u8],
-        sign_count: u32,
-        now_unix: u64,
-    ) -> Result<(), VaultError> {
-        self.0
-            .with_vault(|v| v.record_use(credential_id, sign_count, now_unix))
+    fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
+        self.0.with_vault(|v| v.record_use(credential_id, now_unix))
     }
 }
