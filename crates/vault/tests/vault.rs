@@ -187,3 +187,29 @@ fn ten_thousand_records_list_without_opening_secrets() {
     assert_eq!(list.len(), 10_000);
     assert_eq!(vault.find_by_rp("site7.example").unwrap().len(), 20);
 }
+
+#[test]
+fn concurrent_record_use_hands_out_each_counter_once() {
+    let (_tv, vault) = TestVault::new();
+    let a = record(1, "example.com", "alice");
+    vault.create(&a).unwrap();
+    let mut all: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..25)
+                        .map(|_| vault.record_use(&a.credential_id, 1).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    all.sort();
+    assert_eq!(all, (1..=100).collect::<Vec<_>>());
+    let m = vault.meta(&a.credential_id).unwrap().unwrap();
+    assert_eq!((m.sign_count, m.use_count), (100, 100));
+}
