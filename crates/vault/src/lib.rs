@@ -1,5 +1,8 @@
 //! Latchkey's vault: passkeys on disk in sled, each record sealed on its own with AES-256-GCM
-//! under a data key that lives in the OS keychain.
+//! under a data key that lives in the OS keychain. Each record's version is bound into its
+//! seal and summed into a sealed manifest, so records put back to older copies of themselves
+//! are refused when the vault opens (`manifest.rs`); the site index does not group by site
+//! (`site_index.rs`); every write is one transaction with the manifest (`batch.rs`).
 //!
 //! CONTRACT (other crates compile against these signatures; keep them):
 //! ```ignore
@@ -18,6 +21,7 @@
 //! vault.id() -> &str                                                // names the keychain entry
 //! ```
 
+mod batch;
 mod error;
 mod keychain;
 mod manifest;
@@ -26,7 +30,6 @@ mod record;
 mod seal;
 mod site_index;
 mod store;
-mod write;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};

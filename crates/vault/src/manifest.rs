@@ -13,6 +13,10 @@
 //! Limit: a copy of the WHOLE data directory taken earlier (manifest included) is consistent
 //! with itself, so restoring it is not detectable without an anchor outside the directory.
 
+use std::path::Path;
+
+use crate::batch::{storage, Trees};
+use crate::migrate;
 use crate::seal::{sealed_version, Keys};
 use crate::VaultError;
 
@@ -98,7 +102,7 @@ impl Manifest {
         &self,
         covered: &[(&str, &sled::Tree)],
         keys: &Keys,
-        path: &std::path::Path,
+        path: &Path,
     ) -> Result<(), VaultError> {
         let rolled_back = || VaultError::RolledBack {
             path: path.display().to_string(),
@@ -123,8 +127,49 @@ impl Manifest {
     }
 }
 
-fn storage(e: sled::Error) -> VaultError {
-    VaultError::Storage(e.to_string())
+/// The manifest to continue from when a vault opens: the stored one once the records are
+/// checked against it, or the one a format-1 upgrade writes. [`VaultError::RolledBack`] when
+/// the records do not match it, or when it is missing from a vault that has records.
+pub(crate) fn check_on_open(
+    db: &sled::Db,
+    trees: &Trees,
+    keys: &Keys,
+    dir: &Path,
+    format_1: bool,
+) -> Result<Manifest, VaultError> {
+    let state = match Manifest::load(&trees.manifest, keys)? {
+        Some(manifest) => {
+            manifest.verify(&trees.covered(), keys, dir)?;
+            manifest
+        }
+        None if format_1 => {
+            let mut state = Manifest::default();
+            migrate::from_format_1(db, trees, keys, &mut state)?;
+            state
+        }
+        // A vault that never had a write (a crash right after init): nothing to roll back.
+        None if trees.all_empty() => Manifest::default(),
+        None => {
+            return Err(VaultError::RolledBack {
+                path: dir.display().to_string(),
+            })
+        }
+    };
+    if trees.manifest.is_empty() {
+        start(db, trees, keys)?;
+    }
+    Ok(state)
+}
+
+/// Writes the first (empty) manifest of a vault that has none yet.
+pub(crate) fn start(db: &sled::Db, trees: &Trees, keys: &Keys) -> Result<Manifest, VaultError> {
+    let manifest = Manifest::default();
+    trees
+        .manifest
+        .insert(KEY, manifest.seal(keys)?)
+        .map_err(storage)?;
+    db.flush().map_err(storage)?;
+    Ok(manifest)
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use zeroize::Zeroizing;
 
+use crate::batch::{storage, Batch, TreeId, Trees};
 use crate::manifest::Manifest;
 use crate::record::PasskeyMeta;
 use crate::seal::Keys;
 use crate::site_index;
-use crate::write::{storage, Batch, TreeId, Trees};
 use crate::VaultError;
 
 pub(crate) fn from_format_1(

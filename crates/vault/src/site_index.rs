@@ -8,8 +8,8 @@
 
 use zeroize::Zeroizing;
 
+use crate::batch::{Batch, TreeId, Trees};
 use crate::seal::Keys;
-use crate::write::{Batch, TreeId, Trees};
 use crate::VaultError;
 
 type Slot = [u8; 32];

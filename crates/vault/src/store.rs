@@ -23,13 +23,12 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::batch::{storage, Batch, TreeId, Trees};
 use crate::keychain::{DataKey, KeyStore};
 use crate::manifest::{self, Manifest};
-use crate::migrate;
 use crate::record::{PasskeyMeta, PasskeyRecord};
 use crate::seal::Keys;
 use crate::site_index;
-use crate::write::{storage, Batch, TreeId, Trees};
 use crate::VaultError;
 
 /// Format 2: versioned records, the manifest, the unlinkable site index.
@@ -146,7 +145,7 @@ impl Vault {
         write_header(dir, &Header::new(id.clone(), &keys)?)?;
         let db = open_db(dir)?;
         let trees = Trees::open(&db)?;
-        let state = start_manifest(&db, &trees, &keys)?;
+        let state = manifest::start(&db, &trees, &keys)?;
         Ok(Self::assemble(db, trees, state, keys, id, dir))
     }
 
@@ -185,27 +184,8 @@ impl Vault {
         }
         let db = open_db(dir)?;
         let trees = Trees::open(&db)?;
-        let state = match Manifest::load(&trees.manifest, &keys)? {
-            Some(manifest) => {
-                manifest.verify(&trees.covered(), &keys, dir)?;
-                manifest
-            }
-            None if header.format == LEGACY_FORMAT => {
-                let mut state = Manifest::default();
-                migrate::from_format_1(&db, &trees, &keys, &mut state)?;
-                state
-            }
-            // A vault that never had a write: nothing to roll back.
-            None if trees.all_empty() => Manifest::default(),
-            None => {
-                return Err(VaultError::RolledBack {
-                    path: dir.display().to_string(),
-                })
-            }
-        };
-        if trees.manifest.is_empty() {
-            start_manifest(&db, &trees, &keys)?;
-        }
+        let state =
+            manifest::check_on_open(&db, &trees, &keys, dir, header.format == LEGACY_FORMAT)?;
         if header.format == LEGACY_FORMAT {
             // Written last: a crash before this leaves a format-1 header over a migrated
             // database, which the manifest branch above accepts and finishes.
@@ -500,17 +480,6 @@ impl Vault {
 fn parse_meta(plain: &[u8]) -> Result<PasskeyMeta, VaultError> {
     serde_json::from_slice(plain)
         .map_err(|_| VaultError::CorruptRecord("a passkey's details do not parse".into()))
-}
-
-/// Writes the first (empty) manifest of a vault that has none yet.
-fn start_manifest(db: &sled::Db, trees: &Trees, keys: &Keys) -> Result<Manifest, VaultError> {
-    let manifest = Manifest::default();
-    trees
-        .manifest
-        .insert(manifest::KEY, manifest.seal(keys)?)
-        .map_err(storage)?;
-    db.flush().map_err(storage)?;
-    Ok(manifest)
 }
 
 impl Drop for Vault {
