@@ -20,8 +20,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(d) => d,
         None => latchkey_vault::default_data_dir()?,
     };
-    // While the app runs it owns the vault: go through it.
+    // While the app runs it owns the vault: go through it. A socket that is not ours is
+    // reported, not worked around: someone may be posing as the app.
     if let Some(mut app) = latchkey_bridge::BridgeClient::connect(&dir, latchkey_bridge::Door::Cli)
+        .map_err(|e| CliError::Other(e.to_string()))?
     {
         return via_app::run(&mut app, cli.command);
     }

@@ -31,7 +31,17 @@ fn as_user_with(
     let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
     // The user runs its own copy: the build tree may sit where other users cannot read.
     let bin = dir.parent().unwrap().join("latchkey");
-    let mut prefix = vec!["runuser", "-u", user, "--", "env", &bus_env];
+    // Without the run's XDG_RUNTIME_DIR: that one is root's (as after `su` without `-l`).
+    let mut prefix = vec![
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
     prefix.extend_from_slice(env);
     run_as(&prefix, &bin, dir, args, stdin)
 }
