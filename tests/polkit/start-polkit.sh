@@ -5,9 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-install -D -m 0644 packaging/linux/dev.latchkey.verify.policy \
+# Installed only when changed: every install makes a running polkitd reload its rules, and while
+# it does, a check from a test run in parallel falls through to the default (no agent).
+install_if_changed() {
+  cmp -s "$1" "$2" || install -D -m 0644 "$1" "$2"
+}
+install_if_changed packaging/linux/dev.latchkey.verify.policy \
   /usr/share/polkit-1/actions/dev.latchkey.verify.policy
-install -D -m 0644 tests/polkit/50-latchkey-test.rules /etc/polkit-1/rules.d/50-latchkey-test.rules
+install_if_changed tests/polkit/50-latchkey-test.rules /etc/polkit-1/rules.d/50-latchkey-test.rules
 
 bus_up() {
   dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId \

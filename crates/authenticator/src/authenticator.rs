@@ -20,6 +20,9 @@ pub enum Door {
     App,
     Browser,
     Hid,
+    /// Another program of the same user, reaching the app's socket without being one of
+    /// Latchkey's own clients (named from its executable by the bridge).
+    Program,
 }
 
 /// Who is calling, beyond what CTAP itself carries.

@@ -3,7 +3,9 @@
 //! reaches the authenticator through this socket, and approval prompts appear in the app.
 //!
 //! - [`protocol`]: the messages, defined once, versioned, newline-delimited JSON.
-//! - [`socket`]: where the socket lives (one per vault) and who may connect (same uid, 0600).
+//! - [`socket`]: where the socket lives (one per vault, only in the user's private runtime dir)
+//!   and the checks both ends make (directory and socket owned by us, 0700/0600, peer uid).
+//! - [`peer`]: who connected, from the kernel; the door shown on the prompt comes from here.
 //! - [`server`] / [`client`]: the two ends.
 
 //!
@@ -11,6 +13,7 @@
 
 #[cfg(unix)]
 pub mod client;
+pub mod peer;
 pub mod protocol;
 #[cfg(unix)]
 pub mod server;
@@ -18,9 +21,10 @@ pub mod socket;
 
 #[cfg(unix)]
 pub use client::{BridgeClient, ClientError};
+pub use peer::Peer;
 pub use protocol::{
     Door, ErrorKind, Op, Outcome, PasskeyView, Reply, ReplyError, Request, PROTOCOL_VERSION,
 };
 #[cfg(unix)]
-pub use server::{BridgeServer, Handler};
+pub use server::{BridgeServer, Handler, MAX_CONNECTIONS};
 pub use socket::socket_path;

@@ -8,6 +8,12 @@
 //!
 //! WebAuthn data crosses as the W3C JSON forms. A peer speaking another major version gets a
 //! `ProtocolError` naming both versions, never a guess.
+//!
+//! The request's `door` is still sent and parsed (older apps require it) but the app ignores
+//! it: the server determines the door from the connected process's executable
+//! ([`crate::peer`]) and overwrites the field before any handler sees the request.
+//!
+//! A server at its connection limit answers one line with kind `Busy` (id 0) and closes.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,10 +29,12 @@ pub enum Door {
     Cli,
     Browser,
     Usb,
+    /// A program of the same user that is none of Latchkey's own clients.
+    Program,
 }
 
 /// What a client asks. Every request carries the protocol version, an id echoed in the reply,
-/// and the door.
+/// and the door (ignored by the app, which determines the door itself; see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub v: u32,
@@ -143,6 +151,8 @@ pub enum ErrorKind {
     NotFound,
     /// Malformed or unsupported message.
     ProtocolError,
+    /// The app has too many open connections; close some and try again.
+    Busy,
 }
 
 impl std::fmt::Display for ErrorKind {

@@ -8,16 +8,24 @@ use std::time::{Duration, Instant};
 
 use latchkey_bridge::protocol::parse_request;
 use latchkey_bridge::{
-    BridgeClient, BridgeServer, ClientError, Door, ErrorKind, Handler, Op, ReplyError, Request,
+    BridgeClient, BridgeServer, ClientError, Door, ErrorKind, Handler, Op, Peer, ReplyError,
+    Request, MAX_CONNECTIONS,
 };
 
-/// Answers `status` at once, sleeps on `lock` (a person at the prompt), echoes the rest.
+/// Answers `status` at once with the door and peer it was given, sleeps on `lock` (a person at
+/// the prompt), echoes the rest.
 struct Echo;
 
 impl Handler for Echo {
-    fn handle(&self, request: Request) -> Result<serde_json::Value, ReplyError> {
+    fn handle(&self, peer: &Peer, request: Request) -> Result<serde_json::Value, ReplyError> {
         match request.op {
-            Op::Status => Ok(serde_json::json!({"door": request.door})),
+            Op::Status => Ok(serde_json::json!({
+                "door": request.door,
+                "peerDoor": peer.door(),
+                "uid": peer.uid,
+                "pid": peer.pid,
+                "exe": peer.exe,
+            })),
             Op::Lock => {
                 std::thread::sleep(Duration::from_millis(800));
                 Ok(serde_json::json!("locked"))
@@ -47,10 +55,7 @@ fn client(path: &std::path::Path) -> BridgeClient {
 fn requests_and_errors_round_trip() {
     let (_d, path) = server();
     let mut c = client(&path);
-    assert_eq!(
-        c.call(Op::Status).unwrap(),
-        serde_json::json!({"door": "cli"})
-    );
+    assert_eq!(c.call(Op::Status).unwrap()["door"], "program");
     let options = serde_json::json!({"challenge": "AAAA", "rpId": "example.com"});
     let echoed = c
         .call(Op::WebauthnGet {
@@ -187,7 +192,7 @@ fn malformed_messages_get_a_protocol_error_and_the_connection_survives() {
     r.read_line(&mut a).unwrap();
     r.read_line(&mut b).unwrap();
     let b: serde_json::Value = serde_json::from_str(&b).unwrap();
-    assert_eq!(b["ok"]["door"], "browser");
+    assert!(b["ok"].is_object(), "{b}");
 }
 
 #[test]
@@ -203,5 +208,316 @@ fn parse_request_never_panics_on_odd_input() {
         "{\"v\":1,\"id\":-3,\"door\":\"cli\",\"op\":\"status\"}",
     ] {
         assert!(parse_request(s).is_err(), "{s}");
+    }
+}
+
+/// Issue 6: the door is what the server determines from the connected process, not what the
+/// request says. This test binary is neither `latchkey` nor the browser host: "program".
+#[test]
+fn the_door_comes_from_the_peer_not_from_the_request() {
+    let (_d, path) = server();
+    let reply = raw_exchange(
+        &path,
+        b"{\"v\":1,\"id\":3,\"door\":\"browser\",\"op\":\"status\"}\n",
+    );
+    let ok = &reply["ok"];
+    assert_eq!(ok["door"], "program", "{reply}");
+    assert_eq!(ok["peerDoor"], "program", "{reply}");
+    assert_eq!(ok["pid"], std::process::id(), "{reply}");
+    assert_eq!(ok["uid"], nix::unistd::getuid().as_raw(), "{reply}");
+    let exe = std::fs::canonicalize(std::env::current_exe().unwrap()).unwrap();
+    assert_eq!(ok["exe"], exe.to_str().unwrap(), "{reply}");
+}
+
+/// A copy of this test binary named like the CLI is shown as the CLI: the name decides.
+#[test]
+fn a_peer_named_latchkey_is_the_cli() {
+    let (_d, path) = server();
+    let bin_dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir.path().join("latchkey");
+    let cp = std::process::Command::new("cp")
+        .arg(std::env::current_exe().unwrap())
+        .arg(&bin)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let out = std::process::Command::new(&bin)
+        .args(["child_status", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_SOCKET, &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("DOOR=\"cli\""), "{stdout}");
+}
+
+const CHILD_SOCKET: &str = "LATCHKEY_BRIDGE_TEST_SOCKET";
+
+/// Child role for the test above: asks `status` with a false claim and prints the door.
+#[test]
+fn child_status() {
+    let Some(path) = std::env::var_os(CHILD_SOCKET) else {
+        return;
+    };
+    let mut c =
+        BridgeClient::from_stream(UnixStream::connect(path).unwrap(), Door::Browser).unwrap();
+    println!("DOOR={}", c.call(Op::Status).unwrap()["door"]);
+}
+
+#[test]
+fn connections_beyond_the_cap_are_refused_with_a_reason() {
+    let (_d, path) = server();
+    let mut open: Vec<BridgeClient> = (0..MAX_CONNECTIONS).map(|_| client(&path)).collect();
+    // Each is being served (a round trip proves its thread holds a slot).
+    for c in open.iter_mut() {
+        c.call(Op::Status).unwrap();
+    }
+    let mut extra = UnixStream::connect(&path).unwrap();
+    let mut reply = String::new();
+    BufReader::new(extra.try_clone().unwrap())
+        .read_line(&mut reply)
+        .unwrap();
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(reply["error"]["kind"], "Busy", "{reply}");
+    assert!(reply["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too many connections"));
+    // And it is closed: a request gets no answer.
+    let _ = extra.write_all(b"{\"v\":1,\"id\":1,\"door\":\"cli\",\"op\":\"status\"}\n");
+    let mut rest = String::new();
+    assert_eq!(BufReader::new(extra).read_line(&mut rest).unwrap_or(0), 0);
+    // A client told so reports it, whether or not it managed to write first.
+    match client(&path).call(Op::Status) {
+        Err(ClientError::Reply(e)) => assert_eq!(e.kind, ErrorKind::Busy),
+        other => panic!("{other:?}"),
+    }
+    // A slot freed is a slot reusable.
+    drop(open.pop());
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        match client(&path).call(Op::Status) {
+            Ok(_) => break,
+            Err(ClientError::Reply(e)) if e.kind == ErrorKind::Busy => {}
+            Err(e) => panic!("{e}"),
+        }
+        assert!(Instant::now() < until, "the slot was never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A listener standing in for someone posing as the app: counts what connects to it.
+struct Decoy {
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Decoy {
+    fn at(path: &std::path::Path) -> Decoy {
+        let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = connections.clone();
+        std::thread::spawn(move || {
+            for s in listener.incoming().flatten() {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut s = s;
+                let _ = s.write_all(b"{\"v\":1,\"id\":1,\"ok\":\"forged\"}\n");
+            }
+        });
+        Decoy { connections }
+    }
+
+    fn connections(&self) -> usize {
+        std::thread::sleep(Duration::from_millis(50));
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn private_dir(root: &std::path::Path) -> std::path::PathBuf {
+    let run = root.join("run");
+    std::fs::create_dir(&run).unwrap();
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    run
+}
+
+fn chown(path: &std::path::Path, uid: u32) {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test hands files to another uid: run it as root through scripts/test-env.sh"
+    );
+    nix::unistd::chown(path, Some(nix::unistd::Uid::from_raw(uid)), None).unwrap();
+}
+
+fn assert_untrusted(result: Result<Option<BridgeClient>, ClientError>, needle: &str) {
+    match result {
+        Err(e @ ClientError::Untrusted { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.starts_with("refusing to talk to "), "{msg}");
+            assert!(msg.contains(needle), "{msg}");
+        }
+        Err(e) => panic!("expected a refusal, got {e}"),
+        Ok(c) => panic!("connected: {}", c.is_some()),
+    }
+}
+
+#[test]
+fn a_runtime_dir_that_is_not_private_is_refused_by_both_ends() {
+    const NOBODY: u32 = 65534;
+    let d = tempfile::tempdir().unwrap();
+
+    // Group-readable.
+    let open = private_dir(d.path());
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let decoy = Decoy::at(&open.join("b.sock"));
+    assert_untrusted(
+        BridgeClient::connect_at(&open.join("b.sock"), Door::Cli),
+        "lets other users in",
+    );
+    assert_eq!(decoy.connections(), 0);
+    let err = BridgeServer::bind_at(&open.join("c.sock")).err().unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+
+    // Owned by another uid.
+    let theirs = d.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let decoy = Decoy::at(&theirs.join("b.sock"));
+    chown(&theirs, NOBODY);
+    assert_untrusted(
+        BridgeClient::connect_at(&theirs.join("b.sock"), Door::Cli),
+        "owned by uid 65534",
+    );
+    assert_eq!(decoy.connections(), 0);
+    let err = BridgeServer::bind_at(&theirs.join("c.sock")).err().unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    assert!(err.to_string().contains("uid 65534"), "{err}");
+
+    // A symlink to a private dir of ours.
+    let real = private_dir(&made(d.path().join("x")));
+    let decoy = Decoy::at(&real.join("b.sock"));
+    let link = d.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert_untrusted(
+        BridgeClient::connect_at(&link.join("b.sock"), Door::Cli),
+        "symbolic link",
+    );
+    assert_eq!(decoy.connections(), 0);
+    let err = BridgeServer::bind_at(&link.join("c.sock")).err().unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+}
+
+#[test]
+fn a_socket_that_is_not_ours_is_refused_before_connecting() {
+    let d = tempfile::tempdir().unwrap();
+    let run = private_dir(d.path());
+    // Another uid's socket in our dir.
+    let decoy = Decoy::at(&run.join("theirs.sock"));
+    chown(&run.join("theirs.sock"), 65534);
+    assert_untrusted(
+        BridgeClient::connect_at(&run.join("theirs.sock"), Door::Cli),
+        "owned by uid 65534",
+    );
+    assert_eq!(decoy.connections(), 0);
+    // A symlink to a socket elsewhere.
+    let elsewhere = private_dir(&made(d.path().join("e")));
+    let decoy = Decoy::at(&elsewhere.join("s.sock"));
+    std::os::unix::fs::symlink(elsewhere.join("s.sock"), run.join("link.sock")).unwrap();
+    assert_untrusted(
+        BridgeClient::connect_at(&run.join("link.sock"), Door::Cli),
+        "symbolic link",
+    );
+    assert_eq!(decoy.connections(), 0);
+    // No socket, or a dead one: no app, open the vault directly.
+    assert!(BridgeClient::connect_at(&run.join("none.sock"), Door::Cli)
+        .unwrap()
+        .is_none());
+    drop(std::os::unix::net::UnixListener::bind(run.join("dead.sock")).unwrap());
+    assert!(BridgeClient::connect_at(&run.join("dead.sock"), Door::Cli)
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn without_a_private_runtime_dir_there_is_no_socket() {
+    // Only meaningful where /run/user/<uid> does not exist (CI containers, su, cron).
+    let uid = nix::unistd::getuid().as_raw();
+    let fallback = std::path::PathBuf::from(format!("/run/user/{uid}"));
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_socket_path",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_remove("XDG_RUNTIME_DIR")
+        .env(CHILD_PATH, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if fallback.exists() {
+        assert!(
+            stdout.contains(&format!("PATH=Some(\"{}/latchkey/", fallback.display())),
+            "{stdout}"
+        );
+    } else {
+        assert!(stdout.contains("PATH=None"), "{stdout}");
+    }
+    assert!(!stdout.contains("/tmp"), "{stdout}");
+}
+
+const CHILD_PATH: &str = "LATCHKEY_BRIDGE_TEST_PATH";
+
+#[test]
+fn child_socket_path() {
+    if std::env::var_os(CHILD_PATH).is_none() {
+        return;
+    }
+    println!(
+        "PATH={:?}",
+        latchkey_bridge::socket_path(std::path::Path::new("/x"))
+    );
+}
+
+/// `path`, created.
+fn made(path: std::path::PathBuf) -> std::path::PathBuf {
+    std::fs::create_dir_all(&path).unwrap();
+    path
+}
+
+#[test]
+fn a_runtime_dir_we_cannot_inspect_is_reported_not_ignored() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "run as root through scripts/test-env.sh"
+    );
+    // Root's private dir, seen by another user (XDG_RUNTIME_DIR kept across `su`).
+    let d = tempfile::tempdir().unwrap();
+    let run = private_dir(d.path());
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(std::fs::canonicalize(std::env::current_exe().unwrap()).unwrap())
+        .args([
+            "child_connect",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_CONNECT, run.join("inner").join("b.sock"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("UNTRUSTED refusing to talk to"), "{stdout}");
+    assert!(stdout.contains("cannot inspect it"), "{stdout}");
+}
+
+const CHILD_CONNECT: &str = "LATCHKEY_BRIDGE_TEST_CONNECT";
+
+#[test]
+fn child_connect() {
+    let Some(path) = std::env::var_os(CHILD_CONNECT) else {
+        return;
+    };
+    match BridgeClient::connect_at(std::path::Path::new(&path), Door::Cli) {
+        Err(e @ ClientError::Untrusted { .. }) => println!("UNTRUSTED {e}"),
+        Err(e) => println!("ERROR {e}"),
+        Ok(c) => println!("CONNECTED {}", c.is_some()),
     }
 }

@@ -20,8 +20,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(d) => d,
         None => latchkey_vault::default_data_dir()?,
     };
-    // While the app runs it owns the vault: go through it.
+    // While the app runs it owns the vault: go through it. A socket that is not ours is
+    // reported, not worked around: someone may be posing as the app.
     if let Some(mut app) = latchkey_bridge::BridgeClient::connect(&dir, latchkey_bridge::Door::Cli)
+        .map_err(|e| CliError::Other(e.to_string()))?
     {
         return via_app::run(&mut app, cli.command);
     }
@@ -38,6 +40,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() {
+    // Before anything else: as root, polkit would approve every use without asking.
+    match latchkey_verify::root_guard() {
+        Ok(None) => {}
+        Ok(Some(warning)) => eprintln!("latchkey: {warning}"),
+        Err(e) => {
+            eprintln!("latchkey: {e}");
+            std::process::exit(2);
+        }
+    }
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("latchkey: {e}");

@@ -44,7 +44,10 @@ impl From<ClientError> for CliError {
                     | ErrorKind::NotSupportedError
                     | ErrorKind::TypeError => 4,
                     ErrorKind::Locked | ErrorKind::VaultError => 5,
-                    ErrorKind::NotFound | ErrorKind::UnknownError | ErrorKind::ProtocolError => 1,
+                    ErrorKind::NotFound
+                    | ErrorKind::UnknownError
+                    | ErrorKind::ProtocolError
+                    | ErrorKind::Busy => 1,
                 };
                 CliError::App {
                     code,

@@ -5,25 +5,45 @@
 //! (auth_self) with no agent to ask through.
 
 mod common;
+#[path = "../../verify/tests/support/fake_bus.rs"]
+mod fake_bus;
 
 use std::process::Command;
+use std::sync::atomic::Ordering;
 
 use common::*;
 
 /// Runs latchkey as `user`, with the run's session bus (for the Secret Service).
 fn as_user(user: &str, dir: &std::path::Path, args: &[&str], stdin: &str) -> Run {
+    as_user_with(user, &[], dir, args, stdin)
+}
+
+/// Runs latchkey as `user` with extra `NAME=value` environment entries.
+fn as_user_with(
+    user: &str,
+    env: &[&str],
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> Run {
     let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
         .expect("no session bus: run the tests through scripts/test.sh");
     let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
     // The user runs its own copy: the build tree may sit where other users cannot read.
     let bin = dir.parent().unwrap().join("latchkey");
-    run_as(
-        &["runuser", "-u", user, "--", "env", &bus_env],
-        &bin,
-        dir,
-        args,
-        stdin,
-    )
+    // Without the run's XDG_RUNTIME_DIR: that one is root's (as after `su` without `-l`).
+    let mut prefix = vec![
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
+    prefix.extend_from_slice(env);
+    run_as(&prefix, &bin, dir, args, stdin)
 }
 
 /// A data dir the given user owns.
@@ -129,6 +149,37 @@ fn a_refused_check_signs_nothing_and_stores_nothing() {
     assert_eq!(after, before, "no passkey added, no counter moved");
     assert_eq!(after.as_array().unwrap().len(), 1);
     assert_eq!(after[0]["signCount"], 0);
+}
+
+/// Issue 6: whoever starts latchkey can point DBUS_SYSTEM_BUS_ADDRESS at a private bus where a
+/// fake polkit says yes. The refused user must stay refused: the gate asks only the real polkit.
+#[test]
+fn a_fake_polkit_on_a_bus_named_by_the_environment_cannot_approve() {
+    let d = dir_for("latchkey-deny");
+    let dir = d.path();
+    as_user("latchkey-deny", &dir, &["init"], "").ok();
+    let bus = fake_bus::PrivateBus::start(None);
+    let (_fake, asked) = fake_bus::serve_fake_polkit(&bus.address());
+    let system_bus = format!("DBUS_SYSTEM_BUS_ADDRESS={}", bus.address());
+    let runner = |a: &[&str], i: &str| as_user_with("latchkey-deny", &[&system_bus], &dir, a, i);
+
+    let create = create_with(
+        &runner,
+        "https://example.com",
+        "example.com",
+        "mallory",
+        "bWFsbG9yeQ",
+    );
+    assert_eq!(create.code, 3, "{}\n{}", create.stdout, create.stderr);
+    assert!(
+        create.stdout.is_empty(),
+        "a registration left: {}",
+        create.stdout
+    );
+    assert!(create.stderr.contains("refused"), "{}", create.stderr);
+    assert_eq!(asked.load(Ordering::SeqCst), 0, "the fake polkit was asked");
+    let list = runner(&["list", "--json"], "").ok().json();
+    assert_eq!(list, serde_json::json!([]), "nothing stored");
 }
 
 #[test]

@@ -5,17 +5,20 @@ use std::sync::Arc;
 
 use latchkey_authenticator::Door;
 use latchkey_bridge::protocol::{self, ErrorKind, Op, ReplyError, Request};
-use latchkey_bridge::Handler;
+use latchkey_bridge::{Handler, Peer};
 
 use crate::session::{Session, SessionError};
 
 pub struct SessionHandler(pub Arc<Session>);
 
+/// The door the bridge determined from the connected process's executable (the server puts
+/// it in `request.door` in place of whatever the client claimed).
 fn door_of(d: protocol::Door) -> Door {
     match d {
         protocol::Door::Cli => Door::Cli,
         protocol::Door::Browser => Door::Browser,
         protocol::Door::Usb => Door::Hid,
+        protocol::Door::Program => Door::Program,
     }
 }
 
@@ -37,9 +40,9 @@ pub fn reply_error(e: SessionError) -> ReplyError {
 }
 
 impl Handler for SessionHandler {
-    fn handle(&self, request: Request) -> Result<serde_json::Value, ReplyError> {
+    fn handle(&self, peer: &Peer, request: Request) -> Result<serde_json::Value, ReplyError> {
         let s = &self.0;
-        let door = request.door;
+        let door = peer.door();
         let result = match request.op {
             Op::Status => Ok(json(&s.status())),
             Op::List => s.list().map(|l| json(&l)),

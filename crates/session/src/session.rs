@@ -111,6 +111,7 @@ pub(crate) fn door_name(door: Door) -> &'static str {
         Door::Cli => "cli",
         Door::Browser => "browser",
         Door::Hid => "usb",
+        Door::Program => "program",
     }
 }
 

@@ -8,6 +8,10 @@
 //!
 //! The Windows and macOS backends are built only on their OS and cannot be built or tested on
 //! the Linux machines this project is developed on.
+//!
+//! Every backend fails closed: only the OS's explicit "verified" answer is a yes; an error, an
+//! unknown answer, a missing service or an untrustworthy one is a refusal. An OS without a
+//! backend refuses everything.
 
 use thiserror::Error;
 
@@ -15,11 +19,13 @@ use thiserror::Error;
 mod local_authentication;
 #[cfg(target_os = "linux")]
 mod polkit;
+mod root;
 #[cfg(target_os = "windows")]
 mod windows_hello;
 
 #[cfg(target_os = "linux")]
-pub use polkit::{PolkitVerifier, ACTION_ID};
+pub use polkit::{PolkitVerifier, ACTION_ID, SYSTEM_BUS_SOCKET};
+pub use root::{root_guard, RootError, ALLOW_ROOT_VAR, ROOT_WARNING};
 
 /// What the person is asked to confirm; shown by the OS prompt where it can be.
 #[derive(Debug, Clone)]
@@ -52,6 +58,10 @@ pub enum VerifyError {
     NotInstalled,
     #[error("the OS verification service cannot be reached ({0})")]
     Unavailable(String),
+    /// The service answered, but not from where a real one would: a bus not run by root, or a
+    /// polkit not run by a system account. Nothing is signed; this points at tampering.
+    #[error("the OS verification service is not trustworthy ({0}); Latchkey signs nothing. Check that polkitd runs from your distribution's package and that nothing overrides the system bus")]
+    Untrusted(String),
 }
 
 /// Runs the OS check. Implementations block until the person answered.

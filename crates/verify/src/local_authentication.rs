@@ -29,6 +29,7 @@ impl Verifier for LocalAuthentication {
             apple: &message,
             windows: WindowsText::new_truncated("Latchkey", &message),
         };
+        // Fails closed: only a completed authentication is `Ok`; every error refuses.
         Context::new(())
             .blocking_authenticate(text, &policy)
             .map_err(|e| VerifyError::Denied(format!("{e:?}")))

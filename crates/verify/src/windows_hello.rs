@@ -14,6 +14,7 @@ impl Verifier for WindowsHello {
         let result = UserConsentVerifier::RequestVerificationAsync(&message)
             .and_then(|op| op.get())
             .map_err(|e| VerifyError::Unavailable(e.to_string()))?;
+        // Fails closed: only `Verified` is a yes; any other result, present or future, refuses.
         match result {
             UserConsentVerificationResult::Verified => Ok(()),
             UserConsentVerificationResult::Canceled => Err(VerifyError::Cancelled),
