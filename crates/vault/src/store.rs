@@ -204,7 +204,10 @@ impl Vault {
         let mut rows = Vec::with_capacity(records.len());
         for record in records {
             let slot = self.keys.credential_slot(&record.credential_id);
-            let meta = self.seal_meta(&slot, &PasskeyMeta::from(record))?;
+            // Site-supplied names are cleaned and capped before they reach the disk.
+            let mut plain_meta = PasskeyMeta::from(record);
+            crate::names::sanitize_meta(&mut plain_meta);
+            let meta = self.seal_meta(&slot, &plain_meta)?;
             let secret = SecretPart {
                 private_key: record.private_key.clone(),
                 cred_random_with_uv: record.cred_random_with_uv.clone(),
@@ -304,8 +307,9 @@ impl Vault {
         display_name: Option<&str>,
     ) -> Result<(), VaultError> {
         self.update_meta(credential_id, |m| {
-            m.user_name = name.map(str::to_owned);
-            m.user_display_name = display_name.map(str::to_owned);
+            m.user_name = crate::names::sanitize_opt(name, crate::USER_NAME_MAX_CHARS);
+            m.user_display_name =
+                crate::names::sanitize_opt(display_name, crate::DISPLAY_NAME_MAX_CHARS);
         })
     }
 
