@@ -27,6 +27,14 @@ describe('promptTitle', () => {
   });
 });
 
+describe('names in the prompt', () => {
+  it('drops controls and bidi overrides a site put in its names', () => {
+    const l = promptAccountLabel({ index: 0, userName: 'ev\u202Eil\u001b[2J', userDisplayName: 'Eve\u2066 X\u2069\u200b', nickname: '\u202Dwork' });
+    expect(l.primary).toBe('evil[2J');
+    expect(l.secondary).toBe('Eve X · “work”');
+  });
+});
+
 describe('origin checks', () => {
   it('originHost parses and lower-cases', () => {
     expect(originHost('https://Login.Example.COM:8443')).toBe('login.example.com');

@@ -45,11 +45,17 @@ fn names_are_cleaned_and_capped_when_stored() {
     let name = stored.user_name.clone().unwrap();
     assert!(name.starts_with("]0;pwned[2Jmallory"), "{name:?}");
     assert_clean(&name, USER_NAME_MAX_CHARS);
-    assert_clean(stored.user_display_name.as_deref().unwrap(), USER_NAME_MAX_CHARS);
+    assert_clean(
+        stored.user_display_name.as_deref().unwrap(),
+        USER_NAME_MAX_CHARS,
+    );
     assert_clean(stored.rp_name.as_deref().unwrap(), RP_NAME_MAX_CHARS);
     let updated = vault.get(&b.credential_id).unwrap().unwrap();
     assert_clean(updated.user_name.as_deref().unwrap(), USER_NAME_MAX_CHARS);
-    assert_clean(updated.user_display_name.as_deref().unwrap(), USER_NAME_MAX_CHARS);
+    assert_clean(
+        updated.user_display_name.as_deref().unwrap(),
+        USER_NAME_MAX_CHARS,
+    );
     // The list (what the CLI and the app read) agrees.
     for m in vault.list().unwrap() {
         assert_clean(m.user_name.as_deref().unwrap(), USER_NAME_MAX_CHARS);

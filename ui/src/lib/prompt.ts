@@ -1,6 +1,6 @@
 /** Pure logic for the approval prompt window. */
 import type { Prompt, PromptAccount } from './types';
-import { accountName } from './passkeys';
+import { accountName, visibleName } from './passkeys';
 
 /**
  * Heading. Uses the rpId (the domain the browser verified), never the
@@ -85,9 +85,9 @@ export function accountForApproval(p: Prompt, selected: number | null): number |
 export function promptAccountLabel(a: PromptAccount): { primary: string; secondary: string | null } {
   const primary = accountName(a);
   const parts: string[] = [];
-  const display = (a.userDisplayName ?? '').trim();
+  const display = visibleName(a.userDisplayName);
   if (display && display !== primary) parts.push(display);
-  const nick = (a.nickname ?? '').trim();
+  const nick = visibleName(a.nickname);
   if (nick) parts.push(`“${nick}”`);
   return { primary, secondary: parts.length ? parts.join(' · ') : null };
 }
