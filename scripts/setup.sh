@@ -11,7 +11,9 @@ PKGS=(build-essential pkg-config curl libssl-dev libdbus-1-dev
       libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
       dbus dbus-x11 gnome-keyring libsecret-tools polkitd python3 python3-venv)
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(xvfb webkit2gtk-driver)
+  # x11-utils (xwininfo) and x11-apps + imagemagick (a capture of the whole X screen): the
+  # first-start test checks which windows are mapped, which WebDriver cannot see.
+  PKGS+=(xvfb webkit2gtk-driver x11-utils x11-apps imagemagick)
 fi
 
 missing=()

@@ -47,7 +47,14 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             windows::show_main(app);
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The prompt window is kept out of window-state: the plugin shows every window it has
+        // no saved state for, which put an empty, always-on-top prompt over the screen at first
+        // start. The prompt window is shown only by windows.rs, while a prompt waits.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_denylist(&[windows::PROMPT_LABEL])
+                .build(),
+        )
         .setup(|app| {
             let events = Arc::new(windows::WindowEvents::new(app.handle().clone()));
             let session: Arc<Session> = Session::new(

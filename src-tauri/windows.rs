@@ -40,7 +40,9 @@ impl SessionEvents for WindowEvents {
         // Window calls belong on the main thread; prompts come from socket threads.
         let _ = self.app.run_on_main_thread(move || {
             if let Some(w) = app.get_webview_window(PROMPT_LABEL) {
-                if pending {
+                // Decided on the session's state now, not the event's: a prompt answered or
+                // timed out between the event and this call must not leave the window up.
+                if pending && prompt_waiting(&app) {
                     let _ = w.unminimize();
                     let _ = w.show();
                     let _ = w.set_focus();
@@ -50,6 +52,13 @@ impl SessionEvents for WindowEvents {
             }
         });
     }
+}
+
+/// Whether a prompt waits for an answer. A prompt window with nothing to ask trains people
+/// to click it away, so it is never shown without one.
+fn prompt_waiting(app: &AppHandle) -> bool {
+    app.try_state::<std::sync::Arc<latchkey_session::Session>>()
+        .is_some_and(|s| s.current_prompt().is_some())
 }
 
 /// The prompt window exists from the start, hidden, so it appears at once when needed.

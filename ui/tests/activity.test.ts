@@ -40,7 +40,9 @@ describe('doors and tones', () => {
     expect(doorLabel('cli')).toBe('CLI');
     expect(doorLabel('browser')).toBe('Browser');
     expect(doorLabel('usb')).toBe('USB key');
+    expect(doorLabel('program')).toBe('Another program');
     expect(doorPhrase('cli')).toBe('a command-line tool');
+    expect(doorPhrase('program')).toBe('another program on this PC');
   });
   it('tones', () => {
     expect(activityTone('approved')).toBe('good');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accountForApproval,
   defaultAccount,
+  isNoPasskey,
   originHost,
   originMatchesRp,
   originWarning,
@@ -16,6 +17,21 @@ describe('promptTitle', () => {
     expect(promptTitle({ operation: 'sign-in', rpId: 'example.com' })).toBe('Sign in to example.com?');
     expect(promptTitle({ operation: 'create', rpId: 'example.com' })).toBe('Create a passkey for example.com?');
     expect(promptTitle(prompt({ rpName: 'PayPal', rpId: 'evil.example' }))).toBe('Sign in to evil.example?');
+  });
+  it('names deletes and sites without a passkey', () => {
+    expect(promptTitle(prompt({ operation: 'delete' }))).toBe('Delete a passkey?');
+    expect(promptTitle(prompt({ accounts: [] }))).toBe('No passkey for github.com on this PC');
+    expect(isNoPasskey(prompt({ accounts: [] }))).toBe(true);
+    expect(isNoPasskey(prompt())).toBe(false);
+    expect(isNoPasskey(prompt({ operation: 'create', accounts: [] }))).toBe(false);
+  });
+});
+
+describe('names in the prompt', () => {
+  it('drops controls and bidi overrides a site put in its names', () => {
+    const l = promptAccountLabel({ index: 0, userName: 'ev\u202Eil\u001b[2J', userDisplayName: 'Eve\u2066 X\u2069\u200b', nickname: '\u202Dwork' });
+    expect(l.primary).toBe('evil[2J');
+    expect(l.secondary).toBe('Eve X · “work”');
   });
 });
 

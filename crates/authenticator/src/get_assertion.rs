@@ -212,12 +212,27 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         } else {
             candidates = self.store.find_by_rp(rp_id)?;
         }
-        // credProtect: decided on the UV the request will get. Built-in UV runs in the
-        // approval, so a credential at level 3 is usable when UV is asked for or by token.
-        let uv_expected = uv_by_token || uv_wanted;
-        candidates
-            .retain(|r| cred_protect::is_usable(r.cred_protect, uv_expected, from_allow_list));
+        // credProtect (step 7): Latchkey has built-in UV (the door runs the OS check inside the
+        // approval), so no candidate is hidden before the person is asked. A level-3 credential
+        // (or level 2 found without an allow list) needs UV, so the door is asked for UV
+        // "required": the door then runs the OS check for this very ceremony (no reuse of an
+        // earlier one) and reports `user_verified` truthfully; the real result filters below.
+        let needs_uv = candidates
+            .iter()
+            .any(|r| !cred_protect::is_usable(r.cred_protect, false, from_allow_list));
+        let uv_expected = uv_by_token || uv_wanted || needs_uv;
         if candidates.is_empty() {
+            // No passkey here. Answering at once would let any caller probe which sites have
+            // passkeys on this PC (WebAuthn §14.5.2), so the person sees a "no passkey" prompt
+            // first and the answer is NoCredentials whatever they do.
+            let _ = self.user.approve(&ApprovalRequest {
+                operation: Operation::GetAssertion,
+                rp_id,
+                rp_name: None,
+                origin: caller.origin.as_deref(),
+                accounts: &[],
+                user_verification: UserVerification::Preferred,
+            });
             return Err(CtapError::NoCredentials.into());
         }
         // Step 9-10: the person approves (presence + built-in UV) and may pick the account.

@@ -306,6 +306,22 @@ fn cred_protect_hides_credentials_without_uv() {
         user.iter().any(|(k, _)| *k == t("name")),
         "name shown after UV"
     );
+    // Built-in UV: without the uv option the approval still runs the OS check, so a level-3
+    // credential is found and answered with UV set (it used to be hidden: 0x2E).
+    let resp = dec(&b.handle_request(&enc(2, &get_assertion(vec![1; 32])), &c));
+    let ad = AuthenticatorData::parse(get(&resp, 2).unwrap().as_bytes().unwrap()).unwrap();
+    assert!(ad.flags & 0x04 != 0, "UV flag set");
+}
+
+#[test]
+fn no_credentials_is_answered_only_after_the_person_was_asked() {
+    let c = Caller::default();
+    let mut a = Authenticator::new(MemoryStore::default(), person(true));
+    assert_eq!(
+        a.handle_request(&enc(2, &get_assertion(vec![1; 32])), &c),
+        vec![0x2E]
+    );
+    assert_eq!(a.user().asked.get(), 1, "a prompt came before the answer");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use latchkey_authenticator::client::{self, ClientError};
 use latchkey_authenticator::{
-    Approval, ApprovalRequest, Authenticator, Door, Refusal, UserInteraction,
+    Approval, ApprovalRequest, Authenticator, Door, Refusal, UserInteraction, UserVerification,
 };
 use latchkey_vault::{KeyStore, OsKeychain, Vault};
 use webauthn_rs::prelude::*;
@@ -23,6 +23,8 @@ struct Person {
     deny: bool,
     pick: Mutex<Option<String>>,
     seen_accounts: Mutex<Vec<Vec<String>>>,
+    /// The user verification each prompt was asked for.
+    seen_uv: Mutex<Vec<UserVerification>>,
 }
 
 impl UserInteraction for Person {
@@ -33,6 +35,7 @@ impl UserInteraction for Person {
             .map(|a| a.label().to_owned())
             .collect();
         self.seen_accounts.lock().unwrap().push(names.clone());
+        self.seen_uv.lock().unwrap().push(request.user_verification);
         if self.deny {
             return Err(Refusal::Denied);
         }
@@ -308,3 +311,143 @@ fn prf_outputs_are_stable_per_salt_and_differ_across_salts() {
 
 /// 32 bytes in unpadded base64url.
 const URL_SAFE_LEN: usize = 43;
+
+fn client_data(response: &serde_json::Value) -> serde_json::Value {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(response["response"]["clientDataJSON"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+#[test]
+fn client_data_carries_the_serialized_origin() {
+    let rp = relying_party();
+    let mut f = fixture(Person::default());
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
+    let options = serde_json::to_string(&ccr).unwrap();
+    // A caller's spelling of the origin: upper case, the default port, a trailing slash.
+    let response = client::create(&mut f.auth, "https://EXAMPLE.com:443/", &options, Door::Cli)
+        .expect("Latchkey registers");
+    assert_eq!(client_data(&response)["origin"], "https://example.com");
+    let credential: RegisterPublicKeyCredential = serde_json::from_value(response).unwrap();
+    let passkey = rp
+        .finish_passkey_registration(&credential, &state)
+        .expect("webauthn-rs (expecting https://example.com) accepts the registration");
+    // The same for a sign-in, and the prompt shows the serialized form too.
+    let (rcr, state) = rp
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
+    let response = client::get(
+        &mut f.auth,
+        "https://Example.COM/",
+        &serde_json::to_string(&rcr).unwrap(),
+        Door::Cli,
+    )
+    .unwrap();
+    assert_eq!(client_data(&response)["origin"], "https://example.com");
+    let credential: PublicKeyCredential = serde_json::from_value(response).unwrap();
+    rp.finish_passkey_authentication(&credential, &state)
+        .expect("webauthn-rs accepts the assertion");
+    // Not a pure origin: refused as a browser would.
+    for bad in [
+        "https://example.com/login",
+        "https://example.com/?q=1",
+        "https://example.com/#top",
+        "https://alice@example.com",
+    ] {
+        let err = client::create(&mut f.auth, bad, &options, Door::Cli).unwrap_err();
+        assert_eq!(err.dom_name(), "SecurityError", "{bad}: {err}");
+    }
+}
+
+#[test]
+fn cred_protect_3_passkey_signs_in_when_uv_is_only_preferred() {
+    let rp = relying_party();
+    let mut f = fixture(Person::default());
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
+    let mut options = serde_json::to_value(&ccr).unwrap();
+    options["publicKey"]["extensions"]["credentialProtectionPolicy"] =
+        "userVerificationRequired".into();
+    options["publicKey"]["extensions"]["enforceCredentialProtectionPolicy"] = true.into();
+    let response = client::create(&mut f.auth, ORIGIN, &options.to_string(), Door::Cli).unwrap();
+    let credential: RegisterPublicKeyCredential = serde_json::from_value(response).unwrap();
+    let passkey = rp
+        .finish_passkey_registration(&credential, &state)
+        .expect("webauthn-rs accepts the registration");
+    let stored = f.auth.store().list().unwrap();
+    assert_eq!(stored[0].cred_protect, 3, "stored at level 3");
+    // Discoverable (no allow list) and allow-listed, both with userVerification "preferred".
+    let (rcr, state) = rp.start_discoverable_authentication().unwrap();
+    let mut request = serde_json::to_value(&rcr).unwrap();
+    request["publicKey"]["userVerification"] = "preferred".into();
+    let response = client::get(&mut f.auth, ORIGIN, &request.to_string(), Door::Cli)
+        .expect("the level-3 passkey is found after the OS check Latchkey always runs");
+    let credential: PublicKeyCredential = serde_json::from_value(response).unwrap();
+    let result = rp
+        .finish_discoverable_authentication_v2(&credential, state, &passkey)
+        .expect("webauthn-rs accepts the assertion");
+    assert!(result.user_verified(), "UV flag set");
+    let (rcr, state) = rp
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
+    let mut request = serde_json::to_value(&rcr).unwrap();
+    request["publicKey"]["userVerification"] = "preferred".into();
+    let response = client::get(&mut f.auth, ORIGIN, &request.to_string(), Door::Cli).unwrap();
+    let credential: PublicKeyCredential = serde_json::from_value(response).unwrap();
+    let result = rp
+        .finish_passkey_authentication(&credential, &state)
+        .expect("webauthn-rs accepts the assertion");
+    assert!(result.user_verified());
+    // The door was told UV is required, so it runs the OS check for this ceremony.
+    let asked = f.auth.user().seen_uv.lock().unwrap().clone();
+    assert_eq!(
+        &asked[1..],
+        &[UserVerification::Required, UserVerification::Required]
+    );
+}
+
+#[test]
+fn no_passkey_is_answered_only_after_a_prompt() {
+    let rp = relying_party();
+    let mut f = fixture(Person::default());
+    let (rcr, _) = rp.start_discoverable_authentication().unwrap();
+    let err = client::get(
+        &mut f.auth,
+        ORIGIN,
+        &serde_json::to_string(&rcr).unwrap(),
+        Door::Cli,
+    )
+    .unwrap_err();
+    assert_eq!(err.dom_name(), "NotAllowedError", "{err}");
+    assert!(
+        err.to_string().contains("no passkey for example.com"),
+        "{err}"
+    );
+    let prompts = f.auth.user().seen_accounts.lock().unwrap().clone();
+    assert_eq!(
+        prompts,
+        vec![Vec::<String>::new()],
+        "asked once, with no accounts"
+    );
+    // A "no" at that prompt changes nothing: still "no passkey".
+    let mut denied = fixture(Person {
+        deny: true,
+        ..Default::default()
+    });
+    let err = client::get(
+        &mut denied.auth,
+        ORIGIN,
+        &serde_json::to_string(&rcr).unwrap(),
+        Door::Cli,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("no passkey for example.com"),
+        "{err}"
+    );
+}

@@ -7,6 +7,9 @@ use std::io::{BufRead, BufReader, Write};
 use latchkey_authenticator::{
     Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction,
 };
+use latchkey_vault::{
+    sanitize_name, DISPLAY_NAME_MAX_CHARS, NICKNAME_MAX_CHARS, RP_ID_MAX_CHARS, USER_NAME_MAX_CHARS,
+};
 use latchkey_verify::{VerificationRequest, Verifier};
 
 pub struct TerminalApprover {
@@ -54,13 +57,34 @@ fn matching(accounts: &[Account], name: &str) -> Vec<usize> {
         .collect()
 }
 
-/// "alice (Work laptop)": the account as the site knows it, and the person's nickname.
+/// "alice (Work laptop)": the account as the site knows it, and the person's nickname, cleaned
+/// and capped for the terminal (a site chose the names; see latchkey_vault::sanitize_name).
 fn describe(a: &Account) -> String {
-    let name = a.user_name.as_deref().or(a.user_display_name.as_deref());
-    match (name, a.nickname.as_deref()) {
+    let name = a
+        .user_name
+        .as_deref()
+        .map(|n| sanitize_name(n, USER_NAME_MAX_CHARS))
+        .or_else(|| {
+            a.user_display_name
+                .as_deref()
+                .map(|n| sanitize_name(n, DISPLAY_NAME_MAX_CHARS))
+        })
+        .filter(|n| !n.is_empty());
+    let nick = a
+        .nickname
+        .as_deref()
+        .map(|n| sanitize_name(n, NICKNAME_MAX_CHARS))
+        .filter(|n| !n.is_empty());
+    match (name, nick) {
         (Some(n), Some(nick)) => format!("{n} ({nick})"),
-        _ => a.label().to_owned(),
+        (Some(n), None) | (None, Some(n)) => n,
+        (None, None) => "(unnamed account)".into(),
     }
+}
+
+/// The site's RP ID, safe to print (over raw CTAP it is any text a client sent).
+fn site(request: &ApprovalRequest<'_>) -> String {
+    sanitize_name(request.rp_id, RP_ID_MAX_CHARS)
 }
 
 fn labels(accounts: &[Account]) -> String {
@@ -121,12 +145,12 @@ impl TerminalApprover {
                 [i] => Ok(Some(*i)),
                 [] => Err(Refusal::Unavailable(format!(
                     "no passkey for {} matches --account {name:?}; the accounts here are: {}",
-                    request.rp_id,
+                    site(request),
                     labels(accounts)
                 ))),
                 _ => Err(Refusal::Unavailable(format!(
                     "--account {name:?} matches several passkeys for {}; use a nickname to tell them apart (latchkey rename)",
-                    request.rp_id
+                    site(request)
                 ))),
             };
         }
@@ -136,12 +160,12 @@ impl TerminalApprover {
         if self.yes {
             return Err(Refusal::Unavailable(format!(
                 "{} has several passkeys here ({}); choose one with --account NAME",
-                request.rp_id,
+                site(request),
                 labels(accounts)
             )));
         }
         let t = tty.get_or_insert(Tty::open()?);
-        let mut menu = format!("{} has several passkeys here:\n", request.rp_id);
+        let mut menu = format!("{} has several passkeys here:\n", site(request));
         for (i, a) in accounts.iter().enumerate() {
             menu.push_str(&format!("  {}) {}\n", i + 1, describe(a)));
         }
@@ -156,6 +180,16 @@ impl TerminalApprover {
 
 impl UserInteraction for TerminalApprover {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
+        // A sign-in with no accounts is the authenticator's "no passkey here" prompt. The
+        // person at this terminal is the one asking, so there is nothing to hide from them:
+        // answer at once, without the OS check. The authenticator then reports NoCredentials
+        // ("there is no passkey for SITE on this PC", exit code 3) whatever this says.
+        if request.operation == Operation::GetAssertion && request.accounts.is_empty() {
+            return Err(Refusal::Unavailable(format!(
+                "there is no passkey for {} on this PC",
+                site(request)
+            )));
+        }
         let mut tty = None;
         let chosen = self.choose(request, &mut tty)?;
         let account = match (request.operation, chosen) {
@@ -165,7 +199,7 @@ impl UserInteraction for TerminalApprover {
         };
         let from = request
             .origin
-            .map(|o| format!(" (asked by {o})"))
+            .map(|o| format!(" (asked by {})", sanitize_name(o, RP_ID_MAX_CHARS + 16)))
             .unwrap_or_default();
         let as_account = account
             .map(|a| format!(" as {}", describe(a)))
@@ -173,7 +207,7 @@ impl UserInteraction for TerminalApprover {
         let line = format!(
             "Latchkey: {} on {}{as_account}{from}",
             what(request.operation),
-            request.rp_id
+            site(request)
         );
         if self.yes {
             eprintln!("{line}: approved by --yes");
@@ -187,11 +221,13 @@ impl UserInteraction for TerminalApprover {
                 return Err(Refusal::Denied);
             }
         }
+        let site = site(request);
+        let label = account.map(describe);
         self.verifier
             .verify(&VerificationRequest {
                 operation: what(request.operation),
-                rp_id: request.rp_id,
-                account: account.map(|a| a.label()),
+                rp_id: &site,
+                account: label.as_deref(),
             })
             .map_err(|e| Refusal::VerificationFailed(e.to_string()))?;
         Ok(Approval {

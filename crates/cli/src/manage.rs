@@ -25,13 +25,8 @@ pub fn init(dir: &Path) -> Result<(), CliError> {
 
 /// By site, then account, then age.
 pub fn sort(items: &mut [PasskeyMeta]) {
-    items.sort_by(|a, b| {
-        (a.rp_id.as_str(), output::account(a), a.created_at).cmp(&(
-            b.rp_id.as_str(),
-            output::account(b),
-            b.created_at,
-        ))
-    });
+    // Cached: the printed account name is computed (cleaned) once per passkey, not per compare.
+    items.sort_by_cached_key(|m| (m.rp_id.clone(), output::account(m), m.created_at));
 }
 
 pub fn print_list(items: &[PasskeyMeta], json: bool) {
@@ -108,12 +103,12 @@ pub fn report_rename(m: &PasskeyMeta, name: Option<&str>) {
     match name {
         None => println!(
             "Cleared the nickname of the passkey for {} ({}).",
-            m.rp_id,
+            output::site(m),
             output::account(m)
         ),
         Some(name) => println!(
             "Renamed the passkey for {} ({}) to {name:?}.",
-            m.rp_id,
+            output::site(m),
             output::account(m)
         ),
     }
@@ -130,7 +125,11 @@ pub fn rename(dir: &Path, id: &str, name: &str) -> Result<(), CliError> {
 
 /// Asks before a delete unless `--yes`; refuses without a terminal to ask on.
 pub fn confirm_delete(m: &PasskeyMeta, yes: bool) -> Result<(), CliError> {
-    let what = format!("the passkey for {} ({})", m.rp_id, output::account(m));
+    let what = format!(
+        "the passkey for {} ({})",
+        output::site(m),
+        output::account(m)
+    );
     if !yes
         && !confirm(&format!(
             "Delete {what}? You will not be able to sign in with it. [y/N] "
@@ -150,7 +149,7 @@ pub fn delete(dir: &Path, id: &str, yes: bool) -> Result<(), CliError> {
     }
     println!(
         "Deleted the passkey for {} ({}).",
-        m.rp_id,
+        output::site(&m),
         output::account(&m)
     );
     Ok(())

@@ -2,7 +2,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use latchkey_vault::PasskeyMeta;
+use latchkey_vault::{
+    sanitize_name, sanitize_opt, PasskeyMeta, DISPLAY_NAME_MAX_CHARS, NICKNAME_MAX_CHARS,
+    RP_ID_MAX_CHARS, RP_NAME_MAX_CHARS, USER_NAME_MAX_CHARS,
+};
 use serde_json::json;
 
 pub fn b64(bytes: &[u8]) -> String {
@@ -20,23 +23,51 @@ pub fn time(unix: u64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// The account as a person knows it.
-pub fn account(m: &PasskeyMeta) -> &str {
-    m.user_name
-        .as_deref()
-        .or(m.user_display_name.as_deref())
-        .unwrap_or("(unnamed account)")
+/// Every name of a passkey, cleaned and capped for printing. Why again, when the vault already
+/// cleans on store: a vault written by an older version, or a record that came through the
+/// app's socket, may hold anything, and these strings go straight to a terminal.
+pub struct Names {
+    pub rp_id: String,
+    pub rp_name: Option<String>,
+    pub user_name: Option<String>,
+    pub user_display_name: Option<String>,
+    pub nickname: Option<String>,
+}
+
+pub fn names(m: &PasskeyMeta) -> Names {
+    Names {
+        rp_id: sanitize_name(&m.rp_id, RP_ID_MAX_CHARS),
+        rp_name: sanitize_opt(m.rp_name.as_deref(), RP_NAME_MAX_CHARS),
+        user_name: sanitize_opt(m.user_name.as_deref(), USER_NAME_MAX_CHARS),
+        user_display_name: sanitize_opt(m.user_display_name.as_deref(), DISPLAY_NAME_MAX_CHARS),
+        nickname: sanitize_opt(m.nickname.as_deref(), NICKNAME_MAX_CHARS),
+    }
+}
+
+/// The site (its RP ID), safe to print.
+pub fn site(m: &PasskeyMeta) -> String {
+    sanitize_name(&m.rp_id, RP_ID_MAX_CHARS)
+}
+
+/// The account as a person knows it, safe to print.
+pub fn account(m: &PasskeyMeta) -> String {
+    let n = names(m);
+    n.user_name
+        .filter(|s| !s.is_empty())
+        .or(n.user_display_name.filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "(unnamed account)".into())
 }
 
 pub fn to_json(m: &PasskeyMeta) -> serde_json::Value {
+    let n = names(m);
     json!({
         "id": b64(&m.credential_id),
-        "rpId": m.rp_id,
-        "rpName": m.rp_name,
-        "userName": m.user_name,
-        "userDisplayName": m.user_display_name,
+        "rpId": n.rp_id,
+        "rpName": n.rp_name,
+        "userName": n.user_name,
+        "userDisplayName": n.user_display_name,
         "userHandle": b64(&m.user_handle),
-        "nickname": m.nickname,
+        "nickname": n.nickname,
         "algorithm": latchkey_vault::alg::name(m.algorithm),
         "signCount": m.sign_count,
         "createdAt": time(m.created_at),
@@ -56,9 +87,9 @@ pub fn table(items: &[PasskeyMeta]) -> String {
             let id = b64(&m.credential_id);
             [
                 id.chars().take(10).collect(),
-                m.rp_id.clone(),
-                account(m).to_owned(),
-                m.nickname.clone().unwrap_or_default(),
+                site(m),
+                account(m),
+                names(m).nickname.unwrap_or_default(),
                 m.last_used_at.map(time).unwrap_or_else(|| "never".into()),
             ]
         })
@@ -84,21 +115,24 @@ pub fn table(items: &[PasskeyMeta]) -> String {
 }
 
 pub fn details(m: &PasskeyMeta) -> String {
+    let n = names(m);
     let mut lines = vec![
         (
             "Site",
-            match &m.rp_name {
-                Some(n) if n != &m.rp_id => format!("{} ({n})", m.rp_id),
-                _ => m.rp_id.clone(),
+            match &n.rp_name {
+                Some(name) if name != &n.rp_id && !name.is_empty() => {
+                    format!("{} ({name})", n.rp_id)
+                }
+                _ => n.rp_id.clone(),
             },
         ),
-        ("Account", account(m).to_owned()),
+        ("Account", account(m)),
     ];
-    if let Some(d) = &m.user_display_name {
-        lines.push(("Display name", d.clone()));
+    if let Some(d) = n.user_display_name {
+        lines.push(("Display name", d));
     }
-    if let Some(n) = &m.nickname {
-        lines.push(("Nickname", n.clone()));
+    if let Some(nick) = n.nickname {
+        lines.push(("Nickname", nick));
     }
     lines.extend([
         ("Credential ID", b64(&m.credential_id)),

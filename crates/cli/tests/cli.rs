@@ -320,3 +320,107 @@ fn vault_with_alice() -> DataDir {
     .ok();
     d
 }
+
+/// What must never reach a terminal from a site-chosen name: ESC, BEL, CSI, bidi controls.
+fn assert_no_escapes(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| {
+            (c.is_control() && *c != '\n')
+                || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what} printed {bad:?}: {text:?}");
+}
+
+#[test]
+fn escapes_in_site_chosen_names_never_reach_the_terminal() {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    let hostile = format!(
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202E}eve{}",
+        "a".repeat(10_000)
+    );
+    let options = serde_json::json!({
+        "challenge": "Y2hhbGxlbmdlLWNoYWxsZW5nZQ",
+        "rp": {"id": "example.com", "name": format!("\u{1b}[31mExample{}", "b".repeat(10_000))},
+        "user": {"id": "dXNlci1ldmU", "name": hostile, "displayName": hostile},
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+    })
+    .to_string();
+    let created = run(
+        &dir,
+        &[
+            "webauthn",
+            "create",
+            "--origin",
+            "https://example.com",
+            "--yes",
+        ],
+        &options,
+    )
+    .ok();
+    assert_no_escapes("the approval line of create", &created.stderr);
+    assert!(
+        created.stderr.contains("as ]0;pwned[2Jeveaaa"),
+        "{}",
+        created.stderr
+    );
+    assert!(
+        created.stderr.len() < 1_000,
+        "capped: {} bytes",
+        created.stderr.len()
+    );
+
+    let list = run(&dir, &["list"], "").ok().stdout;
+    assert_no_escapes("list", &list);
+    assert!(list.lines().all(|l| l.chars().count() < 200), "{list}");
+    let id = run(&dir, &["list", "--json"], "").ok().json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let show = run(&dir, &["show", &id], "").ok().stdout;
+    assert_no_escapes("show", &show);
+    assert!(show.len() < 1_000, "capped: {show}");
+    assert!(show.contains("…"), "a cut name says so: {show}");
+    let json = run(&dir, &["show", &id, "--json"], "").ok().json();
+    let name = json["userName"].as_str().unwrap();
+    assert_no_escapes("show --json", name);
+    assert!(name.chars().count() <= latchkey_vault::USER_NAME_MAX_CHARS);
+
+    let signed = sign_in_with(
+        &|a, i| run(&dir, a, i),
+        "https://example.com",
+        "example.com",
+        &[],
+    )
+    .ok();
+    assert_no_escapes("the approval line of get", &signed.stderr);
+    assert!(signed.stderr.len() < 1_000, "{}", signed.stderr);
+}
+
+#[test]
+fn no_passkey_answer_names_the_site_and_exits_3() {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    // Without --yes and without a terminal: the CLI's own "no passkey" prompt answers itself.
+    let r = run(
+        &dir,
+        &["webauthn", "get", "--origin", "https://nothing.example"],
+        &request_options("nothing.example"),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no passkey for nothing.example on this PC"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("terminal"),
+        "no terminal needed: {}",
+        r.stderr
+    );
+}

@@ -26,6 +26,7 @@ mod error;
 mod keychain;
 mod manifest;
 mod migrate;
+mod names;
 mod record;
 mod seal;
 mod site_index;
@@ -33,5 +34,9 @@ mod store;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};
+pub use names::{
+    sanitize_name, sanitize_opt, DISPLAY_NAME_MAX_CHARS, NICKNAME_MAX_CHARS, RP_ID_MAX_CHARS,
+    RP_NAME_MAX_CHARS, USER_NAME_MAX_CHARS,
+};
 pub use record::{alg, PasskeyMeta, PasskeyRecord};
 pub use store::{default_data_dir, Vault};

@@ -237,8 +237,10 @@ impl Vault {
                 if batch.contains(TreeId::Meta, &slot)? {
                     return Err(VaultError::Duplicate);
                 }
-                let meta =
-                    Zeroizing::new(serde_json::to_vec(&PasskeyMeta::from(record)).map_err(ser)?);
+                // Site-supplied names are cleaned and capped before they reach the disk.
+                let mut plain_meta = PasskeyMeta::from(record);
+                crate::names::sanitize_meta(&mut plain_meta);
+                let meta = Zeroizing::new(serde_json::to_vec(&plain_meta).map_err(ser)?);
                 let secret = SecretPart {
                     private_key: record.private_key.clone(),
                     cred_random_with_uv: record.cred_random_with_uv.clone(),
@@ -324,8 +326,9 @@ impl Vault {
         display_name: Option<&str>,
     ) -> Result<(), VaultError> {
         self.update_meta(credential_id, |m| {
-            m.user_name = name.map(str::to_owned);
-            m.user_display_name = display_name.map(str::to_owned);
+            m.user_name = crate::names::sanitize_opt(name, crate::USER_NAME_MAX_CHARS);
+            m.user_display_name =
+                crate::names::sanitize_opt(display_name, crate::DISPLAY_NAME_MAX_CHARS);
         })
         .map(|_| ())
     }

@@ -151,6 +151,18 @@ impl Driver {
         self.post(&format!("/element/{}/clear", e.0), json!({}));
     }
 
+    /// Presses and releases one key (a WebDriver key code such as "\u{E007}" for Enter) as real
+    /// keyboard input to whatever has the focus, as a stray keystroke would arrive.
+    pub fn press_key(&self, key: &str) {
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": key},
+                {"type": "keyUp", "value": key}
+            ]}]}),
+        );
+    }
+
     pub fn type_text(&self, e: &Element, text: &str) {
         self.post(&format!("/element/{}/value", e.0), json!({"text": text}));
     }

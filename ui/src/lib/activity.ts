@@ -6,6 +6,7 @@ const DOOR_LABELS: Record<Door, string> = {
   cli: 'CLI',
   browser: 'Browser',
   usb: 'USB key',
+  program: 'Another program',
 };
 
 export function doorLabel(door: Door): string {
@@ -17,6 +18,7 @@ const DOOR_PHRASES: Record<Door, string> = {
   cli: 'a command-line tool',
   browser: 'your browser',
   usb: 'the USB security key connection',
+  program: 'another program on this PC',
 };
 
 /** "your browser", "a command-line tool", ... */

@@ -6,8 +6,20 @@ type AccountLike = {
   userDisplayName: string | null;
 };
 
+/**
+ * Controls, bidi controls and invisible format characters (the set latchkey_vault::sanitize_name
+ * removes). Sites choose names freely; an old vault or a request not yet stored may still carry
+ * these, and a right-to-left override in a name can make it read as another.
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+
+/** A site-chosen name as shown: hidden characters removed, trimmed. */
+export function visibleName(s: string | null | undefined): string {
+  return (s ?? '').replace(HIDDEN, '').trim();
+}
+
 function clean(s: string | null | undefined): string {
-  return (s ?? '').trim();
+  return visibleName(s);
 }
 
 /** The name a person knows the account by: userName, else display name. */

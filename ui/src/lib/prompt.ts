@@ -1,14 +1,31 @@
 /** Pure logic for the approval prompt window. */
 import type { Prompt, PromptAccount } from './types';
-import { accountName } from './passkeys';
+import { accountName, visibleName } from './passkeys';
 
 /**
  * Heading. Uses the rpId (the domain the browser verified), never the
  * rpName, which the site chooses freely and could be misleading.
  */
-export function promptTitle(p: Pick<Prompt, 'operation' | 'rpId'>): string {
-  return p.operation === 'create' ? `Create a passkey for ${p.rpId}?` : `Sign in to ${p.rpId}?`;
+export function promptTitle(p: Pick<Prompt, 'operation' | 'rpId'> & { accounts?: Prompt['accounts'] }): string {
+  if (p.operation === 'create') return `Create a passkey for ${p.rpId}?`;
+  if (p.operation === 'delete') return 'Delete a passkey?';
+  if (isNoPasskey(p)) return `No passkey for ${p.rpId} on this PC`;
+  return `Sign in to ${p.rpId}?`;
 }
+
+/**
+ * A sign-in for a site with no passkey here. Latchkey still shows it (and only then answers "no
+ * passkey"), so a caller cannot silently probe which sites have passkeys (WebAuthn §14.5.2).
+ */
+export function isNoPasskey(p: { operation: Prompt['operation']; accounts?: Prompt['accounts'] }): boolean {
+  return p.operation === 'sign-in' && p.accounts !== undefined && p.accounts.length === 0;
+}
+
+/**
+ * How long the prompt ignores every key and click after it appears, comes back into focus or
+ * changes to another request: a keystroke or click meant for another window must not approve.
+ */
+export const ARM_DELAY_MS = 750;
 
 /** Host of an origin URL, lower-case, or null when it cannot be parsed. */
 export function originHost(origin: string | null): string | null {
@@ -68,9 +85,9 @@ export function accountForApproval(p: Prompt, selected: number | null): number |
 export function promptAccountLabel(a: PromptAccount): { primary: string; secondary: string | null } {
   const primary = accountName(a);
   const parts: string[] = [];
-  const display = (a.userDisplayName ?? '').trim();
+  const display = visibleName(a.userDisplayName);
   if (display && display !== primary) parts.push(display);
-  const nick = (a.nickname ?? '').trim();
+  const nick = visibleName(a.nickname);
   if (nick) parts.push(`“${nick}”`);
   return { primary, secondary: parts.length ? parts.join(' · ') : null };
 }

@@ -3,7 +3,11 @@
  * Keep in sync with the backend's serde structs.
  */
 
-export type Door = 'app' | 'cli' | 'browser' | 'usb';
+/**
+ * Which way a request came in. 'program' is another program on this PC that reached the app's
+ * socket and is not a door Latchkey knows: the app determines this, the caller cannot claim it.
+ */
+export type Door = 'app' | 'cli' | 'browser' | 'usb' | 'program';
 
 export type Passkey = {
   /** base64url credential id */
@@ -66,7 +70,11 @@ export type PromptAccount = {
 
 export type Prompt = {
   id: string;
-  operation: 'create' | 'sign-in';
+  /**
+   * 'delete': a caller asks to delete the passkey in accounts[0]. A 'sign-in' with no accounts
+   * means there is no passkey for the site: the person only closes it.
+   */
+  operation: 'create' | 'sign-in' | 'delete';
   rpId: string;
   rpName: string | null;
   origin: string | null;

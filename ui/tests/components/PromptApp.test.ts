@@ -1,7 +1,8 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import PromptApp from '../../src/components/PromptApp.svelte';
 import { prompt } from '../fixtures';
+import { ARM_DELAY_MS } from '../../src/lib/prompt';
 import { deferred, installEventBus, mockedApi, text } from './helpers';
 
 vi.mock('../../src/lib/api');
@@ -14,7 +15,16 @@ beforeEach(() => {
   bus = installEventBus();
   mockedApi.getSettings.mockResolvedValue({ autoLockMinutes: 0, verification: { kind: 'every-use' }, theme: 'system' });
   mockedApi.answerPrompt.mockResolvedValue(undefined);
+  // Fake clock that still moves with real time, so findBy/waitFor work and tests can jump.
+  vi.useFakeTimers({ shouldAdvanceTime: true, toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
 });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets the arming delay pass: the prompt ignores input for ARM_DELAY_MS after it shows. */
+const whenArmed = () => vi.advanceTimersByTimeAsync(ARM_DELAY_MS + 10);
 
 const approve = () => screen.getByTestId('approve-button') as HTMLButtonElement;
 const deny = () => screen.getByTestId('deny-button') as HTMLButtonElement;
@@ -24,6 +34,7 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt({ queued: 2 }));
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
 
     expect(text(screen.getByTestId('prompt-title'))).toBe('Sign in to github.com?');
     expect(text(screen.getByTestId('prompt-site'))).toContain('GitHub');
@@ -47,7 +58,8 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt());
     render(PromptApp);
     await screen.findByTestId('prompt');
-    await waitFor(() => expect(document.activeElement).toBe(approve()));
+    await whenArmed();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('prompt')));
 
     const check = deferred();
     mockedApi.answerPrompt.mockReturnValueOnce(check.promise);
@@ -70,6 +82,7 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt());
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
     await fireEvent.click(deny());
     expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', false, null);
   });
@@ -78,6 +91,7 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt());
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
 
     const focus = vi.spyOn(document, 'hasFocus').mockReturnValue(false);
     await fireEvent.keyDown(window, { key: 'Enter' });
@@ -90,7 +104,8 @@ describe('prompt window', () => {
     // next request arrives
     mockedApi.currentPrompt.mockResolvedValue(prompt({ id: 'prompt-2' }));
     bus.emit('prompt-changed');
-    await waitFor(() => expect(approve().disabled).toBe(false));
+    await waitFor(() => expect(text(screen.getByTestId('prompt-countdown'))).toContain('Expires'));
+    await whenArmed();
     await fireEvent.keyDown(window, { key: 'Escape' });
     expect(mockedApi.answerPrompt).toHaveBeenLastCalledWith('prompt-2', false, null);
   });
@@ -99,6 +114,7 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt());
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
     vi.spyOn(document, 'hasFocus').mockReturnValue(true);
     await fireEvent.keyDown(deny(), { key: 'Enter' });
     expect(mockedApi.answerPrompt).not.toHaveBeenCalledWith('prompt-1', true, expect.anything());
@@ -110,6 +126,7 @@ describe('prompt window', () => {
     );
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
     expect(text(screen.getByTestId('prompt-title'))).toBe('Create a passkey for github.com?');
     expect(text(screen.getByTestId('prompt-new-account'))).toContain('newbie');
     await fireEvent.click(approve());
@@ -120,16 +137,22 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt({ origin: 'https://github.com.evil.example' }));
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
     expect(screen.getByTestId('prompt-origin').classList.contains('warn')).toBe(true);
     expect(text(screen.getByTestId('prompt-origin-warning'))).toContain('github.com.evil.example, which is not github.com');
-    // the safe choice has the focus, so a reflexive Enter denies
-    await waitFor(() => expect(document.activeElement).toBe(deny()));
+    // No button has the focus, and Enter does not approve a warned request.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('prompt')));
+    vi.spyOn(document, 'hasFocus').mockReturnValue(true);
+    await fireEvent.keyDown(window, { key: 'Enter' });
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    expect(document.body.textContent).not.toContain('Enter approve');
   });
 
   it('times out: shows "Timed out" and disables the buttons', async () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt({ expiresAt: Date.now() - 1 }));
     render(PromptApp);
     await screen.findByTestId('prompt');
+    await whenArmed();
     expect(text(screen.getByTestId('prompt-countdown'))).toContain('Timed out');
     expect(approve().disabled).toBe(true);
     expect(deny().disabled).toBe(true);
@@ -140,6 +163,7 @@ describe('prompt window', () => {
   });
 
   it('counts down to zero', async () => {
+    vi.useRealTimers();
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
     try {
       mockedApi.currentPrompt.mockResolvedValue(prompt({ expiresAt: Date.now() + 3000 }));
@@ -163,5 +187,130 @@ describe('prompt window', () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt());
     bus.emit('prompt-changed');
     await screen.findByTestId('prompt');
+  });
+});
+
+describe('stray input (a keystroke or click meant for another window)', () => {
+  const armedState = () => approve().getAttribute('aria-disabled');
+
+  it('ignores Enter, Escape and clicks for the first moments; no button has the focus', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt());
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    vi.spyOn(document, 'hasFocus').mockReturnValue(true);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('prompt')));
+    expect(document.activeElement).not.toBe(approve());
+    expect(armedState()).toBe('true');
+    expect(deny().getAttribute('aria-disabled')).toBe('true');
+
+    await fireEvent.keyDown(window, { key: 'Enter' });
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await fireEvent.click(approve());
+    await fireEvent.click(deny());
+    await vi.advanceTimersByTimeAsync(ARM_DELAY_MS - 100);
+    await fireEvent.keyDown(window, { key: 'Enter' });
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+
+    await vi.advanceTimersByTimeAsync(110);
+    expect(armedState()).toBe('false');
+    await fireEvent.keyDown(window, { key: 'Enter' });
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', true, 3);
+  });
+
+  it('ignores input again after the window regains focus or comes back into view', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt());
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    await whenArmed();
+    expect(armedState()).toBe('false');
+
+    await fireEvent.focus(window);
+    expect(armedState()).toBe('true');
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    await whenArmed();
+
+    await fireEvent(document, new Event('visibilitychange'));
+    expect(armedState()).toBe('true');
+    await fireEvent.click(deny());
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    await whenArmed();
+
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', true, 3);
+  });
+
+  it('ignores input again when the shown request changes to another', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt());
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    await whenArmed();
+
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ id: 'prompt-2', rpId: 'bank.example', origin: 'https://bank.example' }));
+    bus.emit('prompt-changed');
+    await waitFor(() => expect(text(screen.getByTestId('prompt-title'))).toBe('Sign in to bank.example?'));
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    await whenArmed();
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-2', true, 3);
+  });
+});
+
+describe('other requests', () => {
+  it('delete: names the site and account, Delete (danger) and Keep; Enter deletes nothing', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(
+      prompt({ operation: 'delete', door: 'cli', origin: null, accounts: [{ index: 0, userName: 'alice', userDisplayName: null, nickname: 'Work' }] }),
+    );
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    await whenArmed();
+    expect(text(screen.getByTestId('prompt-title'))).toBe('Delete a passkey?');
+    expect(text(screen.getByTestId('prompt-site'))).toContain('github.com');
+    expect(text(screen.getByTestId('prompt-delete-account'))).toContain('alice');
+    expect(text(approve())).toBe('Delete');
+    expect(approve().classList.contains('danger')).toBe(true);
+    expect(text(deny())).toBe('Keep');
+
+    vi.spyOn(document, 'hasFocus').mockReturnValue(true);
+    await fireEvent.keyDown(window, { key: 'Enter' });
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    await fireEvent.click(deny());
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', false, null);
+  });
+
+  it('delete: the Delete button approves', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(
+      prompt({ operation: 'delete', accounts: [{ index: 0, userName: 'alice', userDisplayName: null, nickname: null }] }),
+    );
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    await whenArmed();
+    await fireEvent.click(approve());
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', true, 0);
+  });
+
+  it('no passkey for the site: says so and offers only Close', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ accounts: [] }));
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    expect(text(screen.getByTestId('prompt-title'))).toBe('No passkey for github.com on this PC');
+    expect(screen.queryByTestId('approve-button')).toBeNull();
+    expect(screen.queryByTestId('deny-button')).toBeNull();
+    const close = screen.getByTestId('close-button');
+    expect(text(close)).toBe('Close');
+    await fireEvent.click(close);
+    expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    await whenArmed();
+    await fireEvent.click(close);
+    expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', false, null);
+  });
+
+  it('another program on this PC is named as such', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ door: 'program', origin: null }));
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    expect(document.body.textContent).toContain('Another program on this PC');
   });
 });

@@ -9,7 +9,7 @@ mod public_key;
 mod rp_id;
 
 pub use options::{CreationOptions, PrfSalts, RequestOptions};
-pub use rp_id::effective_rp_id;
+pub use rp_id::{effective_rp_id, serialized_origin};
 
 use serde_json::json;
 
@@ -108,6 +108,10 @@ pub fn create<S: CredentialStore, U: UserInteraction>(
     door: Door,
 ) -> Result<serde_json::Value, ClientError> {
     let opts = CreationOptions::from_json(options_json)?;
+    // Step 7: the origin as a browser serializes it; every later step (RP ID check,
+    // clientDataJSON, the prompt's "asked by") uses this form, never the caller's spelling.
+    let origin = serialized_origin(origin)?;
+    let origin = origin.as_str();
     // Steps 7-8: origin check, RP ID = given or the origin's effective domain.
     let rp_id = effective_rp_id(origin, opts.rp_id.as_deref())?;
     // Step 10: credential types and algorithms; empty means ES256 then RS256.
@@ -221,6 +225,9 @@ pub fn get<S: CredentialStore, U: UserInteraction>(
     door: Door,
 ) -> Result<serde_json::Value, ClientError> {
     let opts = RequestOptions::from_json(options_json)?;
+    // Step 6: the origin as a browser serializes it (see `create`).
+    let origin = serialized_origin(origin)?;
+    let origin = origin.as_str();
     // Steps 6-7: origin check and RP ID.
     let rp_id = effective_rp_id(origin, opts.rp_id.as_deref())?;
     // Steps 10-11: collected client data and its hash.

@@ -7,7 +7,7 @@ use super::ClientError;
 /// Checks `origin` and returns the RP ID to use: `rp_id` when given and allowed, else the host.
 /// Why strict: anything looser lets one site mint or use passkeys of another.
 pub fn effective_rp_id(origin: &str, rp_id: Option<&str>) -> Result<String, ClientError> {
-    let host = origin_host(origin)?;
+    let (host, _) = origin_host(origin)?;
     // Default: the origin's effective domain.
     let Some(given) = rp_id else {
         reject_public_suffix(origin, &host)?;
@@ -52,9 +52,19 @@ fn reject_public_suffix(origin: &str, rp: &str) -> Result<(), ClientError> {
     }
 }
 
+/// The origin's serialization (HTML "ASCII serialization of an origin"): lowercase scheme and
+/// host, IDNA to ASCII, default port dropped, no trailing slash. Why: a browser puts exactly this
+/// in clientDataJSON, and relying parties compare it byte for byte, so `https://EXAMPLE.com:443/`
+/// must become `https://example.com`. Anything that is not a pure origin (a path, query,
+/// fragment, user name or password) is refused as a browser would never produce it.
+pub fn serialized_origin(origin: &str) -> Result<String, ClientError> {
+    origin_host(origin).map(|(_, serialized)| serialized)
+}
+
 /// Parses the origin: https (any port) or http on localhost only; no userinfo, path, query or
-/// fragment; a domain host (no IP address, no trailing dot).
-fn origin_host(origin: &str) -> Result<String, ClientError> {
+/// fragment; a domain host (no IP address, no trailing dot). Returns the host and the origin's
+/// serialization.
+fn origin_host(origin: &str) -> Result<(String, String), ClientError> {
     let bad =
         |why: &str| ClientError::Security(format!("the origin \"{origin}\" is not allowed: {why}"));
     let url = url::Url::parse(origin).map_err(|_| bad("it is not a valid URL"))?;
@@ -80,9 +90,10 @@ fn origin_host(origin: &str) -> Result<String, ClientError> {
         return Err(bad("trailing-dot host names are not accepted"));
     }
     let localhost = host == "localhost" || host.ends_with(".localhost");
+    let serialized = url.origin().ascii_serialization();
     match url.scheme() {
-        "https" => Ok(host),
-        "http" if localhost => Ok(host),
+        "https" => Ok((host, serialized)),
+        "http" if localhost => Ok((host, serialized)),
         "http" => Err(bad("plain http is only allowed for localhost; use https")),
         _ => Err(bad(
             "only https origins (or http://localhost) may use passkeys",
