@@ -18,6 +18,9 @@ pub enum ActivityKind {
     Renamed,
     Unlocked,
     Locked,
+    /// At unlock, settings.json's security part did not carry the vault's MAC (edited outside
+    /// Latchkey, or copied from elsewhere): the strict defaults were put back.
+    SettingsReset,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

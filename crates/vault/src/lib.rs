@@ -22,6 +22,7 @@ mod error;
 mod keychain;
 mod record;
 mod seal;
+mod settings_mac;
 mod store;
 
 pub use error::VaultError;
