@@ -58,6 +58,8 @@ export function describeActivity(e: ActivityEntry): string {
       return 'Unlocked Latchkey';
     case 'locked':
       return 'Locked Latchkey';
+    case 'settings-reset':
+      return 'The settings file was changed outside Latchkey; the safe settings were put back';
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }
@@ -75,6 +77,7 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'deleted':
       return 'bad';
     case 'timed-out':
+    case 'settings-reset':
       return 'warn';
     default:
       return 'neutral';

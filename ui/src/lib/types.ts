@@ -35,7 +35,8 @@ export type ActivityKind =
   | 'restored'
   | 'renamed'
   | 'unlocked'
-  | 'locked';
+  | 'locked'
+  | 'settings-reset';
 
 export type ActivityEntry = {
   /** unix seconds */
