@@ -24,6 +24,7 @@ describe('describeActivity', () => {
     [e({ kind: 'renamed', account: '  ' }), 'Renamed the passkey for example.com'],
     [e({ kind: 'unlocked', rpId: null, account: null }), 'Unlocked Latchkey'],
     [e({ kind: 'locked', rpId: null, account: null }), 'Locked Latchkey'],
+    [e({ kind: 'delete-refused' }), 'Kept the passkey for example.com as alice: the deletion was not confirmed'],
     [
       e({ kind: 'settings-reset', rpId: null, account: null }),
       'The settings file was changed outside Latchkey; the safe settings were put back',

@@ -13,6 +13,9 @@ pub enum ActivityKind {
     /// A passkey was created.
     Created,
     Deleted,
+    /// A deletion asked through the app's socket was refused in the window, or not confirmed
+    /// in time: the passkey was kept.
+    DeleteRefused,
     /// A deletion was undone.
     Restored,
     Renamed,

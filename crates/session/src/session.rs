@@ -689,7 +689,7 @@ impl Session {
             }
             Ok(Answer::Deny) => {
                 self.log(
-                    ActivityKind::Denied,
+                    ActivityKind::DeleteRefused,
                     Some(&m.rp_id),
                     account.as_deref(),
                     door,
@@ -700,7 +700,7 @@ impl Session {
             }
             Err(Unanswered::TimedOut) => {
                 self.log(
-                    ActivityKind::TimedOut,
+                    ActivityKind::DeleteRefused,
                     Some(&m.rp_id),
                     account.as_deref(),
                     door,

@@ -50,6 +50,8 @@ export function describeActivity(e: ActivityEntry): string {
       return `Created a passkey for ${target(e)}`;
     case 'deleted':
       return `Deleted the passkey for ${target(e)}`;
+    case 'delete-refused':
+      return `Kept the passkey for ${target(e)}: the deletion was not confirmed`;
     case 'restored':
       return `Restored the passkey for ${target(e)}`;
     case 'renamed':
@@ -77,6 +79,7 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'deleted':
       return 'bad';
     case 'timed-out':
+    case 'delete-refused':
     case 'settings-reset':
       return 'warn';
     default:

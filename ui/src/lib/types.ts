@@ -32,6 +32,7 @@ export type ActivityKind =
   | 'timed-out'
   | 'created'
   | 'deleted'
+  | 'delete-refused'
   | 'restored'
   | 'renamed'
   | 'unlocked'
