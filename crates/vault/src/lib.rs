@@ -16,6 +16,8 @@
 //! vault.record_use(cred_id: &[u8], sign_count: u32, now_unix: u64) -> Result<(), VaultError>
 //! vault.lock(self)                                                   // drops the key, closes the db
 //! vault.id() -> &str                                                // names the keychain entry
+//! vault.settings_mac(bytes: &[u8]) -> [u8; 32]                      // HMAC under a settings-only key
+//! vault.settings_mac_matches(bytes: &[u8], mac: &[u8]) -> bool      // constant-time check
 //! ```
 
 mod error;
