@@ -7,16 +7,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::client::{self, ClientError};
-use latchkey_authenticator::{
-    matching_accounts, Approval, ApprovalRequest, Authenticator, Door, Operation, Refusal,
-    UserInteraction, UserVerification,
-};
+use latchkey_authenticator::{Authenticator, Door, Operation};
 use latchkey_bridge::PasskeyView;
 use latchkey_vault::{alg, KeyStore, PasskeyMeta, Vault, VaultError};
 use latchkey_verify::{VerificationRequest, Verifier};
 use serde::Serialize;
 
 use crate::activity::{ActivityEntry, ActivityKind};
+use crate::approver::{PromptApprover, TOO_MANY};
 use crate::events::SessionEvents;
 use crate::prompts::{
     Answer, OsCheck, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered,
@@ -88,9 +86,9 @@ pub struct Session {
     data_dir: PathBuf,
     keystore: Box<dyn KeyStore + Send + Sync>,
     verifier: Box<dyn Verifier>,
-    events: Arc<dyn SessionEvents>,
+    pub(crate) events: Arc<dyn SessionEvents>,
     vault: Mutex<Option<Vault>>,
-    prompts: PromptQueue,
+    pub(crate) prompts: PromptQueue,
     /// While locked only the theme comes from the file; the security fields are the strict
     /// defaults until an unlock checks the file's MAC (or what the last unlock found).
     settings: Mutex<Settings>,
@@ -155,7 +153,7 @@ impl Session {
         *self.timeouts.lock().unwrap() = (prompt, undo);
     }
 
-    fn prompt_timeout(&self) -> Duration {
+    pub(crate) fn prompt_timeout(&self) -> Duration {
         self.timeouts.lock().unwrap().0
     }
 
@@ -734,15 +732,10 @@ impl Session {
         if self.vault.lock().unwrap().is_none() {
             return Err(SessionError::Locked);
         }
-        let approver = PromptApprover {
-            session: self,
-            door,
-            account: account.map(str::to_owned),
-            outcome: Mutex::new(None),
-        };
+        let approver = PromptApprover::new(self, door, account);
         let mut auth = Authenticator::new(SessionStore(self), approver);
         let result = run(&mut auth);
-        let outcome = auth.user().outcome.lock().unwrap().take();
+        let outcome = auth.user().take_outcome();
         match (&result, outcome) {
             (Ok(_), Some(d)) => {
                 let kind = if d.operation == Operation::MakeCredential {
@@ -764,230 +757,8 @@ impl Session {
     }
 }
 
-/// The approval step of a ceremony: queue a prompt, wait for the window's answer.
-pub(crate) struct PromptApprover<'a> {
-    session: &'a Session,
-    door: Door,
-    /// `--account`: only the sign-in candidates this names are offered.
-    account: Option<String>,
-    /// What was asked and, when refused, how: for the activity log.
-    outcome: Mutex<Option<Decision>>,
-}
-
-/// What the person decided at a prompt, kept for the activity log.
-struct Decision {
-    operation: Operation,
-    rp_id: String,
-    account: Option<String>,
-    /// `Some` when refused (denied or timed out).
-    refusal: Option<ActivityKind>,
-}
-
-/// Why a prompt was refused without being shown.
-const TOO_MANY: &str =
-    "too many requests are waiting for your approval; answer them in the Latchkey window, or wait for them to time out, then try again";
-
-impl PromptApprover<'_> {
-    /// The indices of `request.accounts` the prompt may offer: all, or those `--account` names.
-    fn offered(&self, request: &ApprovalRequest<'_>) -> Result<Vec<usize>, Refusal> {
-        let all = (0..request.accounts.len()).collect();
-        let (Some(name), Operation::GetAssertion) = (&self.account, request.operation) else {
-            return Ok(all);
-        };
-        if request.accounts.is_empty() {
-            // No passkey here at all: the prompt says so, like any other caller's.
-            return Ok(all);
-        }
-        let found = matching_accounts(request.accounts, name);
-        if found.is_empty() {
-            let names: Vec<&str> = request.accounts.iter().map(|a| a.label()).collect();
-            return Err(Refusal::Unavailable(format!(
-                "no passkey for {} matches the account {name:?}; the accounts there are: {}",
-                request.rp_id,
-                names.join(", ")
-            )));
-        }
-        Ok(found)
-    }
-}
-
-impl UserInteraction for PromptApprover<'_> {
-    fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
-        let operation = match request.operation {
-            Operation::MakeCredential => PromptOperation::Create,
-            Operation::GetAssertion => PromptOperation::SignIn,
-            // Credential management and selection come from CTAP clients (the USB door): they
-            // are shown as sign-in style requests for the device itself.
-            Operation::CredentialManagement | Operation::Selection => PromptOperation::SignIn,
-        };
-        // A sign-in with no usable passkey is still shown (so a caller cannot learn at once
-        // which sites have one), and nothing is signed whatever the answer.
-        let no_passkey =
-            request.operation == Operation::GetAssertion && request.accounts.is_empty();
-        let offered = self.offered(request)?;
-        let check = if no_passkey {
-            OsCheck::None
-        } else {
-            OsCheck::Ceremony {
-                always: request.user_verification == UserVerification::Required,
-            }
-        };
-        let prompt = Prompt {
-            id: String::new(),
-            operation,
-            rp_id: request.rp_id.to_owned(),
-            rp_name: request.rp_name.map(str::to_owned),
-            origin: request.origin.map(str::to_owned),
-            door: door_name(self.door).to_owned(),
-            accounts: offered
-                .iter()
-                .enumerate()
-                .map(|(index, &i)| {
-                    let a = &request.accounts[i];
-                    PromptAccount {
-                        index,
-                        user_name: a.user_name.clone(),
-                        user_display_name: a.user_display_name.clone(),
-                        nickname: a.nickname.clone(),
-                    }
-                })
-                .collect(),
-            expires_at: 0,
-            queued: 0,
-            check,
-        };
-        let events = &self.session.events;
-        let answer = self
-            .session
-            .prompts
-            .ask(prompt, self.session.prompt_timeout(), &|pending| {
-                events.prompt_changed(pending)
-            });
-        // The prompt's index back to the request's; with `--account`, "no choice" means the
-        // first match, never a passkey the name did not designate.
-        let original = |i: Option<usize>| match (i, &self.account) {
-            (Some(i), _) => offered.get(i).copied(),
-            (None, Some(_)) => offered.first().copied(),
-            (None, None) => None,
-        };
-        let label = |i: Option<usize>| {
-            i.or(offered.first().copied())
-                .and_then(|i| request.accounts.get(i))
-                .and_then(|a| a.user_name.clone().or(a.user_display_name.clone()))
-        };
-        let record = |account: Option<String>, refusal: Option<ActivityKind>| {
-            *self.outcome.lock().unwrap() = Some(Decision {
-                operation: request.operation,
-                rp_id: request.rp_id.to_owned(),
-                account,
-                refusal,
-            });
-        };
-        match answer {
-            Ok(Answer::Approve { .. }) if no_passkey => {
-                record(None, Some(ActivityKind::Denied));
-                Err(Refusal::Denied)
-            }
-            Ok(Answer::Approve { account, verified }) => {
-                let account = original(account);
-                record(label(account), None);
-                Ok(Approval {
-                    account,
-                    user_verified: verified,
-                })
-            }
-            Ok(Answer::Deny) => {
-                record(label(None), Some(ActivityKind::Denied));
-                Err(Refusal::Denied)
-            }
-            Err(Unanswered::TimedOut) => {
-                record(label(None), Some(ActivityKind::TimedOut));
-                Err(Refusal::TimedOut)
-            }
-            Err(Unanswered::QueueFull) => Err(Refusal::Unavailable(TOO_MANY.into())),
-        }
-    }
-}
-
 impl Drop for Session {
     fn drop(&mut self) {
         self.commit_all_deletes();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! The approver's side of the "no passkey here" contract: the authenticator asks with no
-    //! accounts when a site has no usable passkey, and the answer must come from the person
-    //! (or the timeout), never at once, and never sign.
-
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use latchkey_vault::OsKeychain;
-    use latchkey_verify::VerifyError;
-
-    use super::*;
-    use crate::events::NoEvents;
-
-    struct Counting(Arc<AtomicUsize>);
-
-    impl Verifier for Counting {
-        fn verify(&self, _: &VerificationRequest<'_>) -> Result<(), VerifyError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    }
-
-    fn ask_without_passkeys(session: &Session) -> Result<Approval, Refusal> {
-        let approver = PromptApprover {
-            session,
-            door: Door::Browser,
-            account: None,
-            outcome: Mutex::new(None),
-        };
-        approver.approve(&ApprovalRequest {
-            operation: Operation::GetAssertion,
-            rp_id: "example.com",
-            rp_name: None,
-            origin: Some("https://example.com"),
-            accounts: &[],
-            user_verification: UserVerification::Preferred,
-        })
-    }
-
-    #[test]
-    fn a_sign_in_with_no_passkey_waits_for_the_person_and_never_signs() {
-        let dir = tempfile::tempdir().unwrap();
-        let calls = Arc::new(AtomicUsize::new(0));
-        let session = Session::new(
-            dir.path(),
-            Box::new(OsKeychain::with_service("dev.latchkey.test")),
-            Box::new(Counting(calls.clone())),
-            Arc::new(NoEvents),
-        );
-        for approve in [true, false] {
-            std::thread::scope(|scope| {
-                let waiting = scope.spawn(|| ask_without_passkeys(&session));
-                let until = Instant::now() + Duration::from_secs(10);
-                let prompt = loop {
-                    if let Some(p) = session.current_prompt() {
-                        break p;
-                    }
-                    assert!(Instant::now() < until, "no prompt appeared");
-                    std::thread::sleep(Duration::from_millis(10));
-                };
-                assert_eq!(prompt.operation, PromptOperation::SignIn);
-                assert!(prompt.accounts.is_empty());
-                std::thread::sleep(Duration::from_millis(200));
-                assert!(!waiting.is_finished(), "no answer before the person's");
-                session.answer_prompt(&prompt.id, approve, None).unwrap();
-                assert_eq!(waiting.join().unwrap(), Err(Refusal::Denied));
-            });
-        }
-        assert_eq!(calls.load(Ordering::SeqCst), 0, "no OS check for nothing");
-        session.set_timeouts(Duration::from_millis(300), Duration::from_secs(1));
-        let started = Instant::now();
-        assert_eq!(ask_without_passkeys(&session), Err(Refusal::TimedOut));
-        assert!(started.elapsed() >= Duration::from_millis(300));
     }
 }
