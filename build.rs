@@ -15,6 +15,7 @@ fn main() {
             "set_settings",
             "current_prompt",
             "answer_prompt",
+            "user_active",
         ]),
     ))
     .expect("tauri build step failed");

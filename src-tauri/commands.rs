@@ -1,6 +1,11 @@
 //! Commands the windows may invoke. Each is granted to one window in capabilities/: the main
 //! window manages passkeys; only the prompt window can answer a prompt, and only while shown.
 //! Anything that may wait on the OS check runs off the main thread.
+//!
+//! Auto-lock counts only the person's own doing: explicit actions (rename, delete, undo,
+//! settings) and [`user_active`], which the main window sends on real input. Reads and
+//! refreshes do not count: a socket caller's rename makes the window refresh, and that must
+//! not keep the vault unlocked.
 
 use std::sync::Arc;
 
@@ -30,13 +35,11 @@ async fn blocking<T: Send + 'static>(
 
 #[tauri::command]
 pub fn vault_status(session: S<'_>) -> VaultStatus {
-    session.touch();
     session.status()
 }
 
 #[tauri::command]
 pub fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
-    session.touch();
     session.list().map_err(text)
 }
 
@@ -72,7 +75,6 @@ pub async fn unlock(session: S<'_>) -> Result<(), String> {
 
 #[tauri::command]
 pub fn activity_log(session: S<'_>, limit: Option<usize>) -> Result<Vec<ActivityEntry>, String> {
-    session.touch();
     session
         .activity(limit.unwrap_or(200).min(5000))
         .map_err(text)
@@ -83,10 +85,18 @@ pub fn get_settings(session: S<'_>) -> Settings {
     session.settings()
 }
 
+/// Weakening the policy runs the OS check, so this waits off the main thread.
 #[tauri::command]
-pub fn set_settings(session: S<'_>, settings: Settings) -> Result<(), String> {
+pub async fn set_settings(session: S<'_>, settings: Settings) -> Result<(), String> {
     session.touch();
-    session.set_settings(settings).map_err(text)
+    blocking(&session, move |s| s.set_settings(settings)).await
+}
+
+/// The person pressed a key, clicked or scrolled in the main window (the window sends this at
+/// most every few seconds): pushes the auto-lock back.
+#[tauri::command]
+pub fn user_active(session: S<'_>) {
+    session.touch();
 }
 
 #[tauri::command]

@@ -181,6 +181,8 @@ fn locked_until_unlock_then_list_rename_delete_undo() {
 #[test]
 fn settings_round_trip_and_bad_values_are_refused() {
     let f = fixture();
+    // The security settings are MACed with the vault's key: they change while unlocked.
+    call(&f.main, "unlock", json!({})).unwrap();
     let mut s = call(&f.main, "get_settings", json!({})).unwrap();
     assert_eq!(s["theme"], "system");
     s["theme"] = json!("dark");
@@ -203,4 +205,37 @@ fn wait_prompt(f: &Fixture) -> Value {
         assert!(Instant::now() < until, "no prompt");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Only real input counts for auto-lock: the refreshes a socket rename causes (status, list,
+/// activity) do not push it back; `user_active` (sent on key, pointer and wheel input) does.
+#[test]
+fn refreshes_are_not_activity_but_user_input_is() {
+    let f = fixture();
+    call(&f.main, "unlock", json!({})).unwrap();
+    let mut s = call(&f.main, "get_settings", json!({})).unwrap();
+    s["autoLockMinutes"] = json!(5);
+    call(&f.main, "set_settings", json!({"settings": s})).unwrap();
+    f.session.touch();
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    call(&f.main, "vault_status", json!({})).unwrap();
+    call(&f.main, "list_passkeys", json!({})).unwrap();
+    call(&f.main, "activity_log", json!({"limit": 10})).unwrap();
+    call(&f.main, "get_settings", json!({})).unwrap();
+    let five_minutes_on = t0 + Duration::from_secs(5 * 60) + Duration::from_millis(100);
+    assert!(
+        f.session.lock_if_idle_at(five_minutes_on),
+        "refreshes did not postpone the auto-lock"
+    );
+
+    call(&f.main, "unlock", json!({})).unwrap();
+    let t1 = Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    call(&f.main, "user_active", json!({})).unwrap();
+    assert!(
+        !f.session
+            .lock_if_idle_at(t1 + Duration::from_secs(5 * 60) + Duration::from_millis(100)),
+        "input in the window postpones it"
+    );
 }

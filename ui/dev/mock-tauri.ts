@@ -247,6 +247,8 @@ mockIPC(
         settings = a.settings as Settings;
         emit('settings-changed');
         return null;
+      case 'user_active':
+        return null;
       case 'current_prompt':
         await sleep(100);
         return prompt;

@@ -24,6 +24,11 @@ describe('describeActivity', () => {
     [e({ kind: 'renamed', account: '  ' }), 'Renamed the passkey for example.com'],
     [e({ kind: 'unlocked', rpId: null, account: null }), 'Unlocked Latchkey'],
     [e({ kind: 'locked', rpId: null, account: null }), 'Locked Latchkey'],
+    [e({ kind: 'delete-refused' }), 'Kept the passkey for example.com as alice: the deletion was not confirmed'],
+    [
+      e({ kind: 'settings-reset', rpId: null, account: null }),
+      'The settings file was changed outside Latchkey; the safe settings were put back',
+    ],
     [e({ kind: 'approved', rpId: null }), 'Signed in to an unknown site as alice'],
   ])('%o -> %s', (entry, text) => {
     expect(describeActivity(entry)).toBe(text);
@@ -51,5 +56,6 @@ describe('doors and tones', () => {
     expect(activityTone('deleted')).toBe('bad');
     expect(activityTone('timed-out')).toBe('warn');
     expect(activityTone('locked')).toBe('neutral');
+    expect(activityTone('settings-reset')).toBe('warn');
   });
 });

@@ -30,7 +30,8 @@ pub use authenticator::{Authenticator, AuthenticatorConfig, Caller, Door, LATCHK
 pub use error::{AuthenticatorError, CtapError};
 pub use store::{CredentialStore, MemoryStore};
 pub use user::{
-    Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction, UserVerification,
+    matching_accounts, Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction,
+    UserVerification,
 };
 
 /// CTAP2 command bytes (CTAP 2.1 §6).

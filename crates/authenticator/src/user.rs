@@ -100,3 +100,33 @@ impl<T: UserInteraction + ?Sized> UserInteraction for Box<T> {
         (**self).approve(request)
     }
 }
+
+/// The accounts `name` designates (the CLI's `--account`, whether the CLI signs itself or goes
+/// through the app): exact user name / display name / nickname first, then the same ignoring
+/// case. Shared so both doors pick the same passkey for the same name.
+pub fn matching_accounts(accounts: &[Account], name: &str) -> Vec<usize> {
+    let fields = |a: &Account| {
+        [
+            a.user_name.clone(),
+            a.user_display_name.clone(),
+            a.nickname.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+    };
+    let exact: Vec<usize> = (0..accounts.len())
+        .filter(|&i| fields(&accounts[i]).iter().any(|f| f == name))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let lower = name.to_lowercase();
+    (0..accounts.len())
+        .filter(|&i| {
+            fields(&accounts[i])
+                .iter()
+                .any(|f| f.to_lowercase() == lower)
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 
 use latchkey_authenticator::{
-    Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction,
+    matching_accounts, Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction,
 };
 use latchkey_vault::{
     sanitize_name, DISPLAY_NAME_MAX_CHARS, NICKNAME_MAX_CHARS, RP_ID_MAX_CHARS, USER_NAME_MAX_CHARS,
@@ -27,34 +27,6 @@ fn what(op: Operation) -> &'static str {
         Operation::CredentialManagement => "manage passkeys",
         Operation::Selection => "use Latchkey",
     }
-}
-
-/// The accounts `name` designates: exact user name / display name / nickname first, then the
-/// same ignoring case.
-fn matching(accounts: &[Account], name: &str) -> Vec<usize> {
-    let fields = |a: &Account| {
-        [
-            a.user_name.clone(),
-            a.user_display_name.clone(),
-            a.nickname.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-    };
-    let exact: Vec<usize> = (0..accounts.len())
-        .filter(|&i| fields(&accounts[i]).iter().any(|f| f == name))
-        .collect();
-    if !exact.is_empty() {
-        return exact;
-    }
-    (0..accounts.len())
-        .filter(|&i| {
-            fields(&accounts[i])
-                .iter()
-                .any(|f| f.to_lowercase() == name.to_lowercase())
-        })
-        .collect()
 }
 
 /// "alice (Work laptop)": the account as the site knows it, and the person's nickname, cleaned
@@ -141,7 +113,7 @@ impl TerminalApprover {
             return Ok(None);
         }
         if let Some(name) = &self.account {
-            return match matching(accounts, name).as_slice() {
+            return match matching_accounts(accounts, name).as_slice() {
                 [i] => Ok(Some(*i)),
                 [] => Err(Refusal::Unavailable(format!(
                     "no passkey for {} matches --account {name:?}; the accounts here are: {}",

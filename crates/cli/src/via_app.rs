@@ -123,11 +123,14 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         Command::Delete { id, yes } => {
             let m = resolve(app, &id)?;
             crate::manage::confirm_delete(&m, yes)?;
+            // The app deletes only what the person confirms in its prompt window, and that
+            // delete is final (there is no undo for it in the window).
+            eprintln!("latchkey: confirm the deletion in the Latchkey window…");
             app.call(Op::Delete {
                 passkey: output::b64(&m.credential_id),
             })?;
             println!(
-                "Deleted the passkey for {} ({}). The Latchkey window can undo this for a few seconds.",
+                "Deleted the passkey for {} ({}), as confirmed in the Latchkey window. This cannot be undone.",
                 m.rp_id,
                 output::account(&m)
             );

@@ -156,3 +156,93 @@ fn the_cli_goes_through_the_running_app_and_its_prompt() {
     run(&dir, &["lock"], "").ok();
     assert!(app.session.status().locked);
 }
+
+/// Runs the CLI on another thread (its request waits on the app's prompt).
+fn spawn_cli(dir: &std::path::Path, args: &[&str], stdin: String) -> std::thread::JoinHandle<Run> {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&dir, &args, &stdin)
+    })
+}
+
+#[test]
+fn account_and_delete_are_decided_in_the_app() {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let app = app(&dir);
+    app.session.unlock().unwrap();
+    let create = ["webauthn", "create", "--origin", "https://example.com"];
+    let mut keys = Vec::new();
+    for name in ["alice", "bob"] {
+        let (ccr, state) = rp
+            .start_passkey_registration(Uuid::new_v4(), name, name, None)
+            .unwrap();
+        let cli = spawn_cli(&dir, &create, serde_json::to_string(&ccr).unwrap());
+        answer(&app.session, true, None);
+        let out = cli.join().unwrap().ok();
+        keys.push(
+            rp.finish_passkey_registration(&serde_json::from_str(&out.stdout).unwrap(), &state)
+                .unwrap(),
+        );
+    }
+
+    // --account bob: the prompt offers bob alone, and the signature is bob's.
+    let (rcr, state) = rp.start_discoverable_authentication().unwrap();
+    let get = [
+        "webauthn",
+        "get",
+        "--origin",
+        "https://example.com",
+        "--account",
+        "bob",
+    ];
+    let cli = spawn_cli(&dir, &get, serde_json::to_string(&rcr).unwrap());
+    let prompt = answer(&app.session, true, None);
+    let offered: Vec<_> = prompt
+        .accounts
+        .iter()
+        .map(|a| a.user_name.clone())
+        .collect();
+    assert_eq!(offered, [Some("bob".to_owned())]);
+    let out = cli.join().unwrap().ok();
+    let response: PublicKeyCredential = serde_json::from_str(&out.stdout).unwrap();
+    rp.finish_discoverable_authentication_v2(&response, state, &keys[1])
+        .expect("webauthn-rs accepts bob's signature");
+    let (rcr, state) = rp.start_discoverable_authentication().unwrap();
+    let cli = spawn_cli(&dir, &get, serde_json::to_string(&rcr).unwrap());
+    answer(&app.session, true, None);
+    let response: PublicKeyCredential =
+        serde_json::from_str(&cli.join().unwrap().ok().stdout).unwrap();
+    assert!(
+        rp.finish_discoverable_authentication_v2(&response, state, &keys[0])
+            .is_err(),
+        "not alice's"
+    );
+
+    // Delete through the app: refused in the window, nothing is deleted; confirmed, it is.
+    let id = app.session.list().unwrap()[0].id.clone();
+    let delete = ["delete", id.as_str(), "--yes"];
+    let cli = spawn_cli(&dir, &delete, String::new());
+    let prompt = answer(&app.session, false, None);
+    assert_eq!(prompt.operation, latchkey_session::PromptOperation::Delete);
+    let out = cli.join().unwrap();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("NotAllowedError"), "{}", out.stderr);
+    assert_eq!(app.session.list().unwrap().len(), 2);
+    let cli = spawn_cli(&dir, &delete, String::new());
+    answer(&app.session, true, None);
+    let out = cli.join().unwrap().ok();
+    assert!(
+        out.stdout.contains("confirmed in the Latchkey window") && !out.stdout.contains("undo "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(app.session.list().unwrap().len(), 1);
+}

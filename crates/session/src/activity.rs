@@ -13,11 +13,17 @@ pub enum ActivityKind {
     /// A passkey was created.
     Created,
     Deleted,
+    /// A deletion asked through the app's socket was refused in the window, or not confirmed
+    /// in time: the passkey was kept.
+    DeleteRefused,
     /// A deletion was undone.
     Restored,
     Renamed,
     Unlocked,
     Locked,
+    /// At unlock, settings.json's security part did not carry the vault's MAC (edited outside
+    /// Latchkey, or copied from elsewhere): the strict defaults were put back.
+    SettingsReset,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

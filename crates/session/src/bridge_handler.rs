@@ -49,7 +49,10 @@ impl Handler for SessionHandler {
             Op::Rename { passkey, nickname } => s
                 .rename(&passkey, nickname.as_deref(), door_of(door))
                 .map(|_| serde_json::Value::Null),
-            Op::Delete { passkey } => s.delete(&passkey, door_of(door)).map(|t| json(&t)),
+            // Confirmed in the prompt window: a socket caller cannot delete on its own.
+            Op::Delete { passkey } => s
+                .delete_confirmed(&passkey, door_of(door))
+                .map(|_| serde_json::Value::Null),
             Op::Lock => {
                 s.lock();
                 Ok(serde_json::Value::Null)
@@ -58,8 +61,15 @@ impl Handler for SessionHandler {
                 origin, options, ..
             } => s.webauthn_create(door_of(door), &origin, &options.to_string()),
             Op::WebauthnGet {
-                origin, options, ..
-            } => s.webauthn_get(door_of(door), &origin, &options.to_string()),
+                origin,
+                options,
+                account,
+            } => s.webauthn_get_as(
+                door_of(door),
+                &origin,
+                &options.to_string(),
+                account.as_deref(),
+            ),
         };
         result.map_err(reply_error)
     }

@@ -3,13 +3,15 @@
 //!
 //! - [`Session`]: owns the vault while the app runs (lock, unlock, list, rename, delete with
 //!   undo), and runs WebAuthn ceremonies for every door;
-//! - [`prompts`]: the approval-prompt queue a ceremony waits on;
+//! - [`prompts`]: the approval-prompt queue a ceremony waits on; `approver`: what a ceremony
+//!   asks there, and what the answer means (OS check, UV, `--account`, no passkey);
 //! - [`activity`]: the activity log, sealed in the vault;
 //! - [`settings`]: auto-lock, verification policy, theme;
 //! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket;
 //! - `os_lock` (Linux): locks when logind says the session locked or the machine sleeps.
 
 pub mod activity;
+mod approver;
 pub mod bridge_handler;
 pub mod events;
 #[cfg(target_os = "linux")]

@@ -1,6 +1,7 @@
 //! The approval-prompt queue. A ceremony from any door puts a prompt here and waits; the prompt
 //! window shows the head of the queue; the person's answer (or the timeout) wakes the ceremony.
 //! Only the head can be answered, so a click can never approve a request nobody was shown.
+//! At most [`MAX_QUEUED`] prompts wait at once: a flood of requests is refused, not queued.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
@@ -14,6 +15,22 @@ use serde::Serialize;
 pub enum PromptOperation {
     Create,
     SignIn,
+    /// Delete the passkey `accounts[0]` on `rp_id` (asked through the app's socket).
+    Delete,
+}
+
+/// The most prompts that may wait at once (the one shown included).
+pub const MAX_QUEUED: usize = 8;
+
+/// Which OS check approving a prompt needs. Internal: the window never sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum OsCheck {
+    /// The ceremony's check; `always` when user verification is required (the site asked for
+    /// it, or a candidate passkey needs it): then a recent check is never reused.
+    Ceremony { always: bool },
+    /// No check: a click is enough (a delete) or nothing will be signed (no passkey here).
+    #[default]
+    None,
 }
 
 /// One account the person may pick (for a creation: the one being created).
@@ -42,14 +59,19 @@ pub struct Prompt {
     pub expires_at: u64,
     /// How many more prompts wait behind this one.
     pub queued: usize,
+    /// What approving needs; not sent to the window.
+    #[serde(skip)]
+    pub(crate) check: OsCheck,
 }
 
 /// The person's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
-    /// Approved, with the account picked (sign-in) and the OS check passed.
+    /// Approved, with the account picked (sign-in); `verified` when an OS check ran for this
+    /// very prompt (not a reused one): only then may the ceremony report user verification.
     Approve {
         account: Option<usize>,
+        verified: bool,
     },
     Deny,
 }
@@ -58,6 +80,8 @@ pub enum Answer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unanswered {
     TimedOut,
+    /// [`MAX_QUEUED`] prompts were already waiting; this one was never shown.
+    QueueFull,
 }
 
 struct Entry {
@@ -103,6 +127,9 @@ impl PromptQueue {
         prompt.expires_at = now_ms() + timeout.as_millis() as u64;
         let deadline = Instant::now() + timeout;
         let mut entries = self.entries.lock().unwrap();
+        if entries.len() >= MAX_QUEUED {
+            return Err(Unanswered::QueueFull);
+        }
         entries.push_back(Entry {
             prompt,
             deadline,
@@ -160,8 +187,12 @@ impl PromptQueue {
         if Instant::now() >= head.deadline {
             return Err("this request has timed out".into());
         }
-        if let (Answer::Approve { account: Some(i) }, PromptOperation::SignIn) =
-            (answer, head.prompt.operation)
+        if let (
+            Answer::Approve {
+                account: Some(i), ..
+            },
+            PromptOperation::SignIn,
+        ) = (answer, head.prompt.operation)
         {
             if i >= head.prompt.accounts.len() {
                 return Err("that account is not one of the choices".into());

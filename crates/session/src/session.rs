@@ -7,18 +7,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::client::{self, ClientError};
-use latchkey_authenticator::{
-    Approval, ApprovalRequest, Authenticator, Door, Operation, Refusal, UserInteraction,
-};
+use latchkey_authenticator::{Authenticator, Door, Operation};
 use latchkey_bridge::PasskeyView;
 use latchkey_vault::{alg, KeyStore, PasskeyMeta, Vault, VaultError};
 use latchkey_verify::{VerificationRequest, Verifier};
 use serde::Serialize;
 
 use crate::activity::{ActivityEntry, ActivityKind};
+use crate::approver::{PromptApprover, TOO_MANY};
 use crate::events::SessionEvents;
-use crate::prompts::{Answer, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered};
-use crate::settings::{Settings, VerificationPolicy};
+use crate::prompts::{
+    Answer, OsCheck, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered,
+};
+use crate::settings::{hex, unhex, Settings, VerificationPolicy};
 use crate::store::SessionStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -85,10 +86,14 @@ pub struct Session {
     data_dir: PathBuf,
     keystore: Box<dyn KeyStore + Send + Sync>,
     verifier: Box<dyn Verifier>,
-    events: Arc<dyn SessionEvents>,
+    pub(crate) events: Arc<dyn SessionEvents>,
     vault: Mutex<Option<Vault>>,
-    prompts: PromptQueue,
+    pub(crate) prompts: PromptQueue,
+    /// While locked only the theme comes from the file; the security fields are the strict
+    /// defaults until an unlock checks the file's MAC (or what the last unlock found).
     settings: Mutex<Settings>,
+    /// When an OS check last ran for a ceremony (never set by unlock or a settings change):
+    /// the start of the reuse window.
     last_verified: Mutex<Option<Instant>>,
     last_active: Mutex<Instant>,
     pending_deletes: Mutex<Vec<PendingDelete>>,
@@ -128,7 +133,7 @@ impl Session {
         events: Arc<dyn SessionEvents>,
     ) -> Arc<Session> {
         Arc::new(Session {
-            settings: Mutex::new(Settings::load(data_dir)),
+            settings: Mutex::new(Settings::load(data_dir).strict_with_theme()),
             data_dir: data_dir.to_path_buf(),
             keystore,
             verifier,
@@ -149,7 +154,7 @@ impl Session {
         *self.timeouts.lock().unwrap() = (prompt, undo);
     }
 
-    fn prompt_timeout(&self) -> Duration {
+    pub(crate) fn prompt_timeout(&self) -> Duration {
         self.timeouts.lock().unwrap().0
     }
 
@@ -236,17 +241,27 @@ impl Session {
             .collect())
     }
 
-    /// The OS check for `what`, honouring the reuse policy.
-    fn verify_user(&self, what: &str, rp_id: &str, account: Option<&str>) -> Result<(), String> {
+    /// The OS check for a ceremony's `what`, honouring the reuse policy. `Ok(true)` when a
+    /// check ran now, `Ok(false)` when a recent one was reused: then the ceremony must not
+    /// report user verification. `always` (UV required) never reuses.
+    fn verify_for_ceremony(
+        &self,
+        what: &str,
+        rp_id: &str,
+        account: Option<&str>,
+        always: bool,
+    ) -> Result<bool, String> {
         let reuse = match self.settings.lock().unwrap().verification {
             VerificationPolicy::Reuse { minutes } => {
                 Some(Duration::from_secs(60 * u64::from(minutes)))
             }
             VerificationPolicy::EveryUse => None,
         };
-        if let (Some(window), Some(at)) = (reuse, *self.last_verified.lock().unwrap()) {
+        if let (false, Some(window), Some(at)) =
+            (always, reuse, *self.last_verified.lock().unwrap())
+        {
             if at.elapsed() < window {
-                return Ok(());
+                return Ok(false);
             }
         }
         self.verifier
@@ -257,7 +272,7 @@ impl Session {
             })
             .map_err(|e| e.to_string())?;
         *self.last_verified.lock().unwrap() = Some(Instant::now());
-        Ok(())
+        Ok(true)
     }
 
     /// Unlocks after the OS check; creates the vault on first use.
@@ -273,21 +288,57 @@ impl Session {
             })
             .map_err(|e| SessionError::Verification(e.to_string()))?;
         let keystore: &dyn KeyStore = self.keystore.as_ref();
+        let mut created = false;
         let vault = match Vault::open(&self.data_dir, keystore) {
             Err(VaultError::NotInitialized { .. }) => {
                 std::fs::create_dir_all(&self.data_dir).map_err(|e| {
                     SessionError::Invalid(format!("cannot create {}: {e}", self.data_dir.display()))
                 })?;
+                created = true;
                 Vault::init(&self.data_dir, keystore)?
             }
             other => other?,
         };
+        let tampered = self.adopt_settings(&vault, created);
         *self.vault.lock().unwrap() = Some(vault);
-        *self.last_verified.lock().unwrap() = Some(Instant::now());
+        // Unlocking is not a check for any site: the reuse window starts at the first
+        // ceremony's own check.
+        *self.last_verified.lock().unwrap() = None;
         self.touch();
         self.log(ActivityKind::Unlocked, None, None, Door::App);
+        if tampered {
+            self.log(ActivityKind::SettingsReset, None, None, Door::App);
+        }
         self.events.unlocked();
         Ok(())
+    }
+
+    /// Takes the settings file's security fields if its MAC is the vault's; otherwise the
+    /// strict defaults (keeping the theme), written back with a MAC. Returns whether the file
+    /// had been changed behind Latchkey's back (to be logged), which a vault created just now
+    /// cannot tell.
+    fn adopt_settings(&self, vault: &Vault, created: bool) -> bool {
+        let stored = Settings::read_stored(&self.data_dir);
+        let genuine = stored.as_ref().and_then(|st| {
+            let mac = unhex(st.mac.as_deref()?)?;
+            vault
+                .settings_mac_matches(&st.settings.security_bytes(), &mac)
+                .then(|| st.settings.clone().bounded())
+        });
+        let theme_only = self.settings.lock().unwrap().clone();
+        let needs_write = genuine.is_none();
+        let (adopted, tampered) = match genuine {
+            Some(s) => (s, false),
+            None => (theme_only.strict_with_theme(), stored.is_some() && !created),
+        };
+        if needs_write {
+            let mac = hex(&vault.settings_mac(&adopted.security_bytes()));
+            // Best effort: the strict defaults are in force whether or not the file is fixed.
+            let _ = adopted.write(&self.data_dir, Some(mac));
+        }
+        *self.settings.lock().unwrap() = adopted;
+        self.events.settings_changed();
+        tampered
     }
 
     /// Makes pending deletes durable, forgets the key, closes the vault.
@@ -452,13 +503,62 @@ impl Session {
         self.settings.lock().unwrap().clone()
     }
 
+    /// Saves new settings. The theme can change at any time; the security fields only while
+    /// unlocked (their MAC needs the vault), and a change that protects less (the OS check
+    /// reused, or for longer; auto-lock later or off) runs the OS check first: a failed check
+    /// saves nothing.
     pub fn set_settings(&self, settings: Settings) -> Result<(), SessionError> {
-        settings
-            .save(&self.data_dir)
+        settings.validate().map_err(SessionError::Invalid)?;
+        let current = self.settings();
+        if settings.same_security(&current) {
+            self.save_theme(&settings)?;
+        } else {
+            if self.vault.lock().unwrap().is_none() {
+                return Err(SessionError::Invalid(
+                    "unlock Latchkey first to change auto-lock or the OS check".into(),
+                ));
+            }
+            if settings.weakens(&current) {
+                self.verifier
+                    .verify(&VerificationRequest {
+                        operation: "weaken Latchkey's security settings",
+                        rp_id: "Latchkey",
+                        account: None,
+                    })
+                    .map_err(|e| {
+                        SessionError::Verification(format!("{e}; the settings were not changed"))
+                    })?;
+            }
+            self.vault_op(|v| {
+                let mac = hex(&v.settings_mac(&settings.security_bytes()));
+                Ok(settings.write(&self.data_dir, Some(mac)))
+            })?
             .map_err(SessionError::Invalid)?;
+        }
         *self.settings.lock().unwrap() = settings;
         self.events.settings_changed();
         Ok(())
+    }
+
+    /// Saves a theme change. While locked the file's security part and MAC are kept as they
+    /// are (they cannot be checked or re-made without the vault).
+    fn save_theme(&self, settings: &Settings) -> Result<(), SessionError> {
+        let unlocked = self.vault_op(|v| {
+            let mac = hex(&v.settings_mac(&settings.security_bytes()));
+            Ok(settings.write(&self.data_dir, Some(mac)))
+        });
+        let written = match unlocked {
+            Ok(w) => w,
+            Err(SessionError::Locked) => match Settings::read_stored(&self.data_dir) {
+                Some(mut stored) => {
+                    stored.settings.theme = settings.theme;
+                    stored.settings.write(&self.data_dir, stored.mac)
+                }
+                None => settings.write(&self.data_dir, None),
+            },
+            Err(e) => return Err(e),
+        };
+        written.map_err(SessionError::Invalid)
     }
 
     /// The prompt the approval window should show.
@@ -466,8 +566,10 @@ impl Session {
         self.prompts.current()
     }
 
-    /// The person's answer from the prompt window. Approving runs the OS check first; if it
-    /// fails the prompt stays, so the person can try again or deny.
+    /// The person's answer from the prompt window. Approving a ceremony runs the OS check first
+    /// (or reuses a recent one, as the settings allow, unless verification is required); if it
+    /// fails the prompt stays, so the person can try again or deny. A delete and a sign-in with
+    /// no passkey need only the click.
     pub fn answer_prompt(
         &self,
         id: &str,
@@ -484,16 +586,23 @@ impl Session {
         let prompt = self.prompts.shown(id).ok_or_else(|| {
             SessionError::Invalid("that request is no longer waiting; it may have timed out".into())
         })?;
-        let chosen = account.and_then(|i| prompt.accounts.get(i));
-        let label = chosen.and_then(|a| a.user_name.clone().or(a.user_display_name.clone()));
-        let what = match prompt.operation {
-            PromptOperation::Create => "create a passkey",
-            PromptOperation::SignIn => "sign in",
+        let verified = match prompt.check {
+            OsCheck::None => false,
+            OsCheck::Ceremony { always } => {
+                let chosen = account.and_then(|i| prompt.accounts.get(i));
+                let label =
+                    chosen.and_then(|a| a.user_name.clone().or(a.user_display_name.clone()));
+                let what = match prompt.operation {
+                    PromptOperation::Create => "create a passkey",
+                    PromptOperation::SignIn => "sign in",
+                    PromptOperation::Delete => "delete a passkey",
+                };
+                self.verify_for_ceremony(what, &prompt.rp_id, label.as_deref(), always)
+                    .map_err(SessionError::Verification)?
+            }
         };
-        self.verify_user(what, &prompt.rp_id, label.as_deref())
-            .map_err(SessionError::Verification)?;
         self.prompts
-            .answer(id, Answer::Approve { account })
+            .answer(id, Answer::Approve { account, verified })
             .map_err(SessionError::Invalid)
     }
 
@@ -516,7 +625,91 @@ impl Session {
         origin: &str,
         options_json: &str,
     ) -> Result<serde_json::Value, SessionError> {
-        self.ceremony(door, |auth| client::get(auth, origin, options_json, door))
+        self.webauthn_get_as(door, origin, options_json, None)
+    }
+
+    /// [`Session::webauthn_get`] limited to the accounts `account` names (the CLI's
+    /// `--account`): the prompt offers only those; a name matching none is refused at once,
+    /// naming the accounts there are (which `list` shows the same caller anyway).
+    pub fn webauthn_get_as(
+        &self,
+        door: Door,
+        origin: &str,
+        options_json: &str,
+        account: Option<&str>,
+    ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony_as(door, account, |auth| {
+            client::get(auth, origin, options_json, door)
+        })
+    }
+
+    /// A delete asked through the app's socket: shown in the prompt window, done only when
+    /// the person confirms it there (a click, no OS check); denied or unanswered, nothing is
+    /// deleted. Final at once: the window showed what goes, and it has no undo for it.
+    pub fn delete_confirmed(&self, id: &str, door: Door) -> Result<(), SessionError> {
+        let m = self.find(id)?;
+        let refused = |why: &str| SessionError::WebAuthn(ClientError::NotAllowed(why.to_owned()));
+        let prompt = Prompt {
+            id: String::new(),
+            operation: PromptOperation::Delete,
+            rp_id: m.rp_id.clone(),
+            rp_name: m.rp_name.clone(),
+            origin: None,
+            door: door_name(door).to_owned(),
+            accounts: vec![PromptAccount {
+                index: 0,
+                user_name: m.user_name.clone(),
+                user_display_name: m.user_display_name.clone(),
+                nickname: m.nickname.clone(),
+            }],
+            expires_at: 0,
+            queued: 0,
+            check: OsCheck::None,
+        };
+        let events = &self.events;
+        let answer = self.prompts.ask(prompt, self.prompt_timeout(), &|pending| {
+            events.prompt_changed(pending)
+        });
+        let account = account_of(&m);
+        match answer {
+            Ok(Answer::Approve { .. }) => {
+                if self.is_pending_delete(&m.credential_id) {
+                    return Err(SessionError::NotFound);
+                }
+                self.vault_op(|v| v.delete(&m.credential_id))?;
+                self.log(
+                    ActivityKind::Deleted,
+                    Some(&m.rp_id),
+                    account.as_deref(),
+                    door,
+                );
+                self.events.vault_changed();
+                Ok(())
+            }
+            Ok(Answer::Deny) => {
+                self.log(
+                    ActivityKind::DeleteRefused,
+                    Some(&m.rp_id),
+                    account.as_deref(),
+                    door,
+                );
+                Err(refused(
+                    "the deletion was refused in the Latchkey window; nothing was deleted",
+                ))
+            }
+            Err(Unanswered::TimedOut) => {
+                self.log(
+                    ActivityKind::DeleteRefused,
+                    Some(&m.rp_id),
+                    account.as_deref(),
+                    door,
+                );
+                Err(refused(
+                    "nobody confirmed the deletion in the Latchkey window in time; nothing was deleted",
+                ))
+            }
+            Err(Unanswered::QueueFull) => Err(refused(TOO_MANY)),
+        }
     }
 
     fn ceremony(
@@ -526,17 +719,24 @@ impl Session {
             &mut Authenticator<SessionStore<'_>, PromptApprover<'_>>,
         ) -> Result<serde_json::Value, ClientError>,
     ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony_as(door, None, run)
+    }
+
+    fn ceremony_as(
+        &self,
+        door: Door,
+        account: Option<&str>,
+        run: impl FnOnce(
+            &mut Authenticator<SessionStore<'_>, PromptApprover<'_>>,
+        ) -> Result<serde_json::Value, ClientError>,
+    ) -> Result<serde_json::Value, SessionError> {
         if self.vault.lock().unwrap().is_none() {
             return Err(SessionError::Locked);
         }
-        let approver = PromptApprover {
-            session: self,
-            door,
-            outcome: Mutex::new(None),
-        };
+        let approver = PromptApprover::new(self, door, account);
         let mut auth = Authenticator::new(SessionStore(self), approver);
         let result = run(&mut auth);
-        let outcome = auth.user().outcome.lock().unwrap().take();
+        let outcome = auth.user().take_outcome();
         match (&result, outcome) {
             (Ok(_), Some(d)) => {
                 let kind = if d.operation == Operation::MakeCredential {
@@ -555,93 +755,6 @@ impl Session {
             _ => {}
         }
         Ok(result?)
-    }
-}
-
-/// The approval step of a ceremony: queue a prompt, wait for the window's answer.
-pub(crate) struct PromptApprover<'a> {
-    session: &'a Session,
-    door: Door,
-    /// What was asked and, when refused, how: for the activity log.
-    outcome: Mutex<Option<Decision>>,
-}
-
-/// What the person decided at a prompt, kept for the activity log.
-struct Decision {
-    operation: Operation,
-    rp_id: String,
-    account: Option<String>,
-    /// `Some` when refused (denied or timed out).
-    refusal: Option<ActivityKind>,
-}
-
-impl UserInteraction for PromptApprover<'_> {
-    fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approval, Refusal> {
-        let operation = match request.operation {
-            Operation::MakeCredential => PromptOperation::Create,
-            Operation::GetAssertion => PromptOperation::SignIn,
-            // Credential management and selection come from CTAP clients (the USB door): they
-            // are shown as sign-in style requests for the device itself.
-            Operation::CredentialManagement | Operation::Selection => PromptOperation::SignIn,
-        };
-        let prompt = Prompt {
-            id: String::new(),
-            operation,
-            rp_id: request.rp_id.to_owned(),
-            rp_name: request.rp_name.map(str::to_owned),
-            origin: request.origin.map(str::to_owned),
-            door: door_name(self.door).to_owned(),
-            accounts: request
-                .accounts
-                .iter()
-                .enumerate()
-                .map(|(index, a)| PromptAccount {
-                    index,
-                    user_name: a.user_name.clone(),
-                    user_display_name: a.user_display_name.clone(),
-                    nickname: a.nickname.clone(),
-                })
-                .collect(),
-            expires_at: 0,
-            queued: 0,
-        };
-        let events = &self.session.events;
-        let answer = self
-            .session
-            .prompts
-            .ask(prompt, self.session.prompt_timeout(), &|pending| {
-                events.prompt_changed(pending)
-            });
-        let label = |i: Option<usize>| {
-            i.or(Some(0))
-                .and_then(|i| request.accounts.get(i))
-                .and_then(|a| a.user_name.clone().or(a.user_display_name.clone()))
-        };
-        let record = |account: Option<String>, refusal: Option<ActivityKind>| {
-            *self.outcome.lock().unwrap() = Some(Decision {
-                operation: request.operation,
-                rp_id: request.rp_id.to_owned(),
-                account,
-                refusal,
-            });
-        };
-        match answer {
-            Ok(Answer::Approve { account }) => {
-                record(label(account), None);
-                Ok(Approval {
-                    account,
-                    user_verified: true,
-                })
-            }
-            Ok(Answer::Deny) => {
-                record(label(None), Some(ActivityKind::Denied));
-                Err(Refusal::Denied)
-            }
-            Err(Unanswered::TimedOut) => {
-                record(label(None), Some(ActivityKind::TimedOut));
-                Err(Refusal::TimedOut)
-            }
-        }
     }
 }
 

@@ -19,6 +19,8 @@
 //! vault.record_use(cred_id: &[u8], now_unix: u64) -> Result<u32, VaultError> // the counter to sign with
 //! vault.lock(self)                                                   // drops the key, closes the db
 //! vault.id() -> &str                                                // names the keychain entry
+//! vault.settings_mac(bytes: &[u8]) -> [u8; 32]                      // HMAC under a settings-only key
+//! vault.settings_mac_matches(bytes: &[u8], mac: &[u8]) -> bool      // constant-time check
 //! ```
 
 mod batch;
@@ -29,6 +31,7 @@ mod migrate;
 mod names;
 mod record;
 mod seal;
+mod settings_mac;
 mod site_index;
 mod store;
 

@@ -198,3 +198,19 @@ fn slot_aad_v2(tree: &str, key: &[u8], version: u64) -> Vec<u8> {
     aad.extend_from_slice(&version.to_be_bytes());
     aad
 }
+
+/// Keys for uses other than records (today: the settings file's MAC). Kept in its own block so
+/// the record keys above stay as they are.
+impl Keys {
+    /// A key for `purpose`, separate from the record and index keys: HKDF-SHA256 over a PRK
+    /// taken from the index key under a tag no storage slot uses ("purpose\0"; the slot tags
+    /// are "cred\0" and "rp\0"), expanded with the purpose as info. Knowing one purpose key
+    /// tells nothing about the record keys or another purpose's key.
+    pub(crate) fn purpose_key(&self, purpose: &[u8]) -> hmac::Key {
+        let prk_bytes = hmac_of(&self.index, &[b"purpose\0", purpose]);
+        hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, &prk_bytes)
+            .expand(&[purpose], hmac::HMAC_SHA256)
+            .expect("HKDF length is fixed and valid")
+            .into()
+    }
+}

@@ -537,3 +537,11 @@ fn create_private_dir(dir: &Path) -> Result<(), VaultError> {
     }
     Ok(())
 }
+
+/// Crate-internal access to the derived keys, for helpers that live in their own modules
+/// (settings_mac.rs).
+impl Vault {
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.keys
+    }
+}

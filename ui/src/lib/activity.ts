@@ -52,6 +52,8 @@ export function describeActivity(e: ActivityEntry): string {
       return `Created a passkey for ${target(e)}`;
     case 'deleted':
       return `Deleted the passkey for ${target(e)}`;
+    case 'delete-refused':
+      return `Kept the passkey for ${target(e)}: the deletion was not confirmed`;
     case 'restored':
       return `Restored the passkey for ${target(e)}`;
     case 'renamed':
@@ -60,6 +62,8 @@ export function describeActivity(e: ActivityEntry): string {
       return 'Unlocked Latchkey';
     case 'locked':
       return 'Locked Latchkey';
+    case 'settings-reset':
+      return 'The settings file was changed outside Latchkey; the safe settings were put back';
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }
@@ -77,6 +81,8 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'deleted':
       return 'bad';
     case 'timed-out':
+    case 'delete-refused':
+    case 'settings-reset':
       return 'warn';
     default:
       return 'neutral';

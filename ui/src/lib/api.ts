@@ -62,6 +62,11 @@ export function setSettings(settings: Settings): Promise<void> {
   return invoke<void>('set_settings', { settings });
 }
 
+/** Real input in the main window (throttled by the caller): pushes the auto-lock back. */
+export function userActive(): Promise<void> {
+  return invoke<void>('user_active');
+}
+
 export function currentPrompt(): Promise<Prompt | null> {
   return invoke<Prompt | null>('current_prompt');
 }

@@ -36,10 +36,12 @@ export type ActivityKind =
   | 'timed-out'
   | 'created'
   | 'deleted'
+  | 'delete-refused'
   | 'restored'
   | 'renamed'
   | 'unlocked'
-  | 'locked';
+  | 'locked'
+  | 'settings-reset';
 
 export type ActivityEntry = {
   /** unix seconds */

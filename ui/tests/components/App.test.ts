@@ -131,6 +131,35 @@ describe('toolbar', () => {
     await screen.findByTestId('settings-saved');
   });
 
+  it('a refused settings change says so and keeps the old value', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: false, count: 2 });
+    mockedApi.setSettings.mockRejectedValue('the OS check did not pass: refused; the settings were not changed');
+    render(App);
+    await screen.findAllByTestId('passkey-row');
+    await fireEvent.click(screen.getByTestId('tab-settings'));
+    expect(text(screen.getByTestId('weaken-note'))).toContain('asks for your password or fingerprint');
+    await fireEvent.click(screen.getByTestId('verify-reuse'));
+    await screen.findByTestId('settings-not-saved');
+    expect(text(await screen.findByTestId('error-banner'))).toContain('the settings were not changed');
+    expect((screen.getByTestId('verify-every-use') as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('reports real input for auto-lock, at most once per interval, never while locked', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: true, count: 0 });
+    mockedApi.userActive.mockResolvedValue(undefined);
+    render(App);
+    await screen.findByTestId('lock-screen');
+    await fireEvent.keyDown(window, { key: 'a' });
+    expect(mockedApi.userActive).not.toHaveBeenCalled();
+    bus.emit('unlocked');
+    await screen.findAllByTestId('passkey-row');
+    expect(mockedApi.userActive).not.toHaveBeenCalled(); // loading the list is not input
+    await fireEvent.keyDown(window, { key: 'a' });
+    await fireEvent.pointerDown(window);
+    await fireEvent.wheel(window);
+    expect(mockedApi.userActive).toHaveBeenCalledTimes(1);
+  });
+
   it('shows a start-up failure with a retry', async () => {
     mockedApi.vaultStatus.mockRejectedValueOnce('The Latchkey service is not running.');
     render(App);
