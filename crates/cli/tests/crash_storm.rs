@@ -422,8 +422,12 @@ fn the_vault_opens_with_every_acknowledged_passkey_after_every_kill() {
     for k in known.values_mut() {
         sign_in(&rp, &dir, k, seed, kills);
     }
+    // Unfinished snapshots a kill left behind, which the vault moved aside on its next open.
+    let snapshot_kills = std::fs::read_dir(dir.join("unfinished-snapshots"))
+        .map(|r| r.count())
+        .unwrap_or(0);
     eprintln!(
-        "crash storm: seed {seed}: {kills} kills in {runs} runs, {} s, {} passkeys at the end; the vault opened after every kill",
+        "crash storm: seed {seed}: {kills} kills in {runs} runs, {} s, {snapshot_kills} kills left an unfinished snapshot, {} passkeys at the end; the vault opened after every kill",
         started.elapsed().as_secs(),
         known.len()
     );

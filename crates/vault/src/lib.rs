@@ -21,10 +21,12 @@
 mod error;
 mod keychain;
 mod record;
+mod recovery;
 mod seal;
 mod store;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};
 pub use record::{alg, PasskeyMeta, PasskeyRecord};
+pub use recovery::{repair, RepairReport};
 pub use store::{default_data_dir, Vault};
