@@ -46,7 +46,10 @@ fn plant_unfinished_snapshot(dir: &Path, content: &[u8]) -> PathBuf {
 fn assert_all_there(vault: &Vault, ids: &[Vec<u8>]) {
     assert_eq!(vault.count(), ids.len());
     for id in ids {
-        let r = vault.get(id).unwrap().expect("every passkey is still there");
+        let r = vault
+            .get(id)
+            .unwrap()
+            .expect("every passkey is still there");
         assert!(r.private_key.starts_with(b"PRIVATE-KEY-BYTES-"));
     }
     assert_eq!(
