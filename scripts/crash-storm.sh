@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 KILLS="${1:-5000}"
 export LATCHKEY_STORM_KILLS="$KILLS" LATCHKEY_STORM_SECONDS=0
 if [ -n "${2:-}" ]; then export LATCHKEY_STORM_SEED="$2"; fi
-exec scripts/test-env.sh cargo test --release -p latchkey-cli --test crash_storm -- --nocapture
+exec scripts/test-env.sh cargo test -p latchkey-cli --test crash_storm -- --nocapture
