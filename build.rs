@@ -15,6 +15,7 @@ fn main() {
             "set_settings",
             "current_prompt",
             "answer_prompt",
+            "repair_vault",
         ]),
     ))
     .expect("tauri build step failed");

@@ -38,6 +38,7 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         commands::set_settings,
         commands::current_prompt,
         commands::answer_prompt,
+        commands::repair_vault,
     ]
 }
 
