@@ -7,9 +7,10 @@
 //! `snap.<LSN>.generating`, writes it, fsyncs it, renames it to `snap.<LSN>` and then removes the
 //! older snapshots. A process killed between the create and the end of the write leaves an empty
 //! or partial `.generating` file. When sled next opens, it takes the highest-named `snap.*`
-//! file as the snapshot — its filter only skips the older temporary suffix `.in___motion`, not
-//! `.generating` — finds a bad checksum, and refuses with "Read corrupted data at file offset
-//! None", forever (upstream spacejam/sled#1527, #1533). The previous, finished snapshot and the
+//! file as the snapshot — its filter (`Config::get_snapshot_files`) skips names ending in
+//! `.in___motion` but not `.generating` — finds it empty or with a bad checksum, and refuses
+//! with "Read corrupted data at file offset None", forever (upstream spacejam/sled#1527,
+//! #1533). `snapshot_after_ops` cannot help: in 0.34.7 it is deprecated and does nothing. The previous, finished snapshot and the
 //! log are intact, so the database as of the last acknowledged write is all there.
 //!
 //! So before sled opens, while holding sled's own lock on `db/db`, every `.generating` file is
