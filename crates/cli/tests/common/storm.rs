@@ -468,7 +468,9 @@ pub fn storm(target: &mut dyn Target, dir: &Path, limits: Limits) {
         known.len()
     );
     assert!(
-        killed_rounds * 4 >= runs,
+        // The CLI is killed in about 6 runs of 10, the app in 2 to 3: an eighth means the
+        // delays still land inside the runs.
+        killed_rounds * 8 >= runs,
         "too few runs were killed ({killed_rounds} of {runs}): the delays no longer fit the run time"
     );
 }
