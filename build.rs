@@ -16,6 +16,7 @@ fn main() {
             "current_prompt",
             "answer_prompt",
             "user_active",
+            "repair_vault",
         ]),
     ))
     .expect("tauri build step failed");

@@ -121,3 +121,11 @@ pub async fn answer_prompt<R: Runtime>(
     }
     blocking(&session, move |s| s.answer_prompt(&id, approve, account)).await
 }
+
+/// The lock screen's Repair, offered when unlock failed because the vault's database is damaged
+/// (a copy of every vault file is kept first; see `latchkey_vault::repair`). Returns what was
+/// done, in words. Only while locked, behind the same OS check as unlocking.
+#[tauri::command]
+pub async fn repair_vault(session: S<'_>) -> Result<String, String> {
+    blocking(&session, |s| s.repair()).await
+}

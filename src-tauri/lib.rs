@@ -39,6 +39,7 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         commands::current_prompt,
         commands::answer_prompt,
         commands::user_active,
+        commands::repair_vault,
     ]
 }
 

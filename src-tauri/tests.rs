@@ -239,3 +239,49 @@ fn refreshes_are_not_activity_but_user_input_is() {
         "input in the window postpones it"
     );
 }
+
+#[test]
+fn a_damaged_vault_fails_unlock_with_the_repair_hint_and_repair_vault_fixes_it() {
+    let f = fixture();
+    call(&f.main, "unlock", json!({})).unwrap();
+    call(&f.main, "lock", json!({})).unwrap();
+    // One more open writes sled's snapshot; then its checksum is broken.
+    call(&f.main, "unlock", json!({})).unwrap();
+    call(&f.main, "lock", json!({})).unwrap();
+    let db = f.session.data_dir().join("db");
+    let snap = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snap.")
+        })
+        .unwrap();
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&snap, bytes).unwrap();
+
+    let err = call(&f.main, "unlock", json!({})).unwrap_err();
+    let text = err.as_str().unwrap();
+    assert!(text.contains("latchkey repair"), "{text}");
+    assert!(text.contains("passkeys are most likely intact"), "{text}");
+
+    let report = call(&f.main, "repair_vault", json!({})).unwrap();
+    assert!(
+        report
+            .as_str()
+            .unwrap()
+            .contains("A copy of the vault as it was is kept in"),
+        "{report}"
+    );
+    call(&f.main, "unlock", json!({})).unwrap();
+    assert_eq!(
+        call(&f.main, "vault_status", json!({})).unwrap()["locked"],
+        false
+    );
+    // While open there is nothing to repair.
+    assert!(call(&f.main, "repair_vault", json!({})).is_err());
+}

@@ -52,6 +52,9 @@ pub enum Command {
     },
     /// Forget the data key and close the vault (the CLI never keeps it open between commands).
     Lock,
+    /// Repair a vault that no longer opens after a crash: keeps a copy of every vault file in
+    /// <data dir>/damaged-<time>/ first, then rebuilds the database's index from its log.
+    Repair,
     /// Run a WebAuthn ceremony as a browser would, for scripts and tests.
     #[command(subcommand)]
     Webauthn(WebauthnCommand),

@@ -7,6 +7,7 @@ mod args;
 mod error;
 mod manage;
 mod output;
+mod repair;
 mod via_app;
 mod webauthn;
 
@@ -36,6 +37,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Lock => manage::lock(&dir),
         Command::Webauthn(WebauthnCommand::Create(a)) => webauthn::create(&dir, &a),
         Command::Webauthn(WebauthnCommand::Get(a)) => webauthn::get(&dir, &a),
+        Command::Repair => repair::repair(&dir),
     }
 }
 

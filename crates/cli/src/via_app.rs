@@ -143,5 +143,9 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         }
         Command::Webauthn(WebauthnCommand::Create(a)) => ceremony(app, &a, true),
         Command::Webauthn(WebauthnCommand::Get(a)) => ceremony(app, &a, false),
+        // The app owns the vault's files while it runs: two processes must never repair them.
+        Command::Repair => Err(CliError::Other(
+            "the Latchkey app is running: press Repair on its lock screen, or quit the app and run `latchkey repair` again".into(),
+        )),
     }
 }

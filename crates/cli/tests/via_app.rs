@@ -246,3 +246,20 @@ fn account_and_delete_are_decided_in_the_app() {
     );
     assert_eq!(app.session.list().unwrap().len(), 1);
 }
+
+#[test]
+fn repair_is_refused_while_the_app_has_the_vault_and_touches_nothing() {
+    let d = DataDir::new();
+    let dir = d.path();
+    run(&dir, &["init"], "").ok();
+    let _app = app(&dir);
+    let before = fingerprint(&dir);
+    let out = run(&dir, &["repair"], "");
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("press Repair on its lock screen"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fingerprint(&dir), before);
+}

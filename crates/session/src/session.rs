@@ -341,6 +341,29 @@ impl Session {
         tampered
     }
 
+    /// Repairs a vault that does not open (unlock failed with [`VaultError::Damaged`]), for the
+    /// lock screen's Repair button: behind the same OS check as unlocking, only while locked
+    /// (an open vault is not damaged, and sled's files must not move under it). Keeps a copy of
+    /// every vault file first (see [`latchkey_vault::repair`]); returns what it did, in words.
+    /// The person unlocks afterwards as usual.
+    pub fn repair(&self) -> Result<String, SessionError> {
+        if self.vault.lock().unwrap().is_some() {
+            return Err(SessionError::Invalid(
+                "the vault is open and working; there is nothing to repair".into(),
+            ));
+        }
+        self.verifier
+            .verify(&VerificationRequest {
+                operation: "repair the Latchkey vault",
+                rp_id: "Latchkey",
+                account: None,
+            })
+            .map_err(|e| SessionError::Verification(e.to_string()))?;
+        let keystore: &dyn KeyStore = self.keystore.as_ref();
+        let report = latchkey_vault::repair(&self.data_dir, keystore)?;
+        Ok(report.to_string())
+    }
+
     /// Makes pending deletes durable, forgets the key, closes the vault.
     pub fn lock(&self) {
         self.commit_all_deletes();

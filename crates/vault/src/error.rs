@@ -29,4 +29,12 @@ pub enum VaultError {
     Duplicate,
     #[error("storage error: {0}")]
     Storage(String),
+    /// Sled refused to open the database as corrupt. A crash during sled's own snapshot is
+    /// handled on every open, so this is damage a crash alone does not explain (a truncated or
+    /// overwritten file); the records themselves are most likely intact in the log.
+    #[error("the vault's database in {path} is damaged and cannot be read ({detail}); most likely Latchkey was stopped in the middle of a write or a disk problem hit the file. Your passkeys are most likely intact. Run `latchkey repair` (or press Repair on the app's lock screen): it first keeps a copy of every vault file, then has the database rebuild its index from its log")]
+    Damaged { path: String, detail: String },
+    /// [`crate::repair`] could not make the vault open; the copy it kept is untouched.
+    #[error("Latchkey could not repair the vault ({detail}). A copy of the vault exactly as it was is kept in {copy}: keep that folder (it still holds your passkeys' encrypted data) and do not run `latchkey init` over this vault")]
+    Unrepairable { copy: String, detail: String },
 }

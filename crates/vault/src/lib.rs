@@ -30,6 +30,7 @@ mod manifest;
 mod migrate;
 mod names;
 mod record;
+mod recovery;
 mod seal;
 mod settings_mac;
 mod site_index;
@@ -42,4 +43,5 @@ pub use names::{
     RP_NAME_MAX_CHARS, USER_NAME_MAX_CHARS,
 };
 pub use record::{alg, PasskeyMeta, PasskeyRecord};
+pub use recovery::{repair, RepairReport};
 pub use store::{default_data_dir, Vault};

@@ -105,6 +105,8 @@ pub struct Vault {
 }
 
 fn open_db(dir: &Path) -> Result<sled::Db, VaultError> {
+    // A crash during sled's snapshot leaves a file sled would read as corrupt (recovery.rs).
+    crate::recovery::set_aside_unfinished_snapshots(dir)?;
     sled::Config::new()
         .path(dir.join(DB_DIR))
         .open()
@@ -113,6 +115,11 @@ fn open_db(dir: &Path) -> Result<sled::Db, VaultError> {
             if text.contains("could not acquire lock") || text.contains("WouldBlock") {
                 VaultError::InUse {
                     path: dir.display().to_string(),
+                }
+            } else if matches!(e, sled::Error::Corruption { .. }) {
+                VaultError::Damaged {
+                    path: dir.display().to_string(),
+                    detail: text,
                 }
             } else {
                 storage(e)

@@ -87,3 +87,11 @@ export function answerPrompt(id: string, approve: boolean, account: number | nul
 export function onEvent(name: BackendEvent, handler: () => void): Promise<() => void> {
   return listen(name, () => handler());
 }
+
+/**
+ * Repairs a vault that no longer opens (unlock failed with the damaged-vault error), after the
+ * OS check. The backend keeps a copy of every vault file first. Resolves with what it did.
+ */
+export function repairVault(): Promise<string> {
+  return invoke<string>('repair_vault');
+}
