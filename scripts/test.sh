@@ -29,7 +29,7 @@ stage "build" cargo build --workspace --all-targets --locked
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test" cargo test --workspace --locked
 if [ -f tests/judges/test_fido2_judge.py ]; then
-  stage "python fido2 judge" env LATCHKEY_BIN="$PWD/target/debug/latchkey" .venv/bin/python -m pytest -q tests/judges
+  stage "python fido2 judge" env LATCHKEY_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/latchkey" .venv/bin/python -m pytest -q tests/judges
 fi
 if [ -x scripts/fuzz.sh ]; then
   stage "fuzz (short)" scripts/fuzz.sh 20
