@@ -3,13 +3,6 @@
 
 fn main() {
     // Before the window starts: as root, polkit would approve every use without asking.
-    match latchkey_verify::root_guard() {
-        Ok(None) => {}
-        Ok(Some(warning)) => eprintln!("latchkey: {warning}"),
-        Err(e) => {
-            eprintln!("latchkey: {e}");
-            std::process::exit(2);
-        }
-    }
+    latchkey_verify::refuse_root_or_warn("latchkey");
     latchkey_app::run();
 }

@@ -43,14 +43,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
 
 fn main() {
     // Before anything else: as root, polkit would approve every use without asking.
-    match latchkey_verify::root_guard() {
-        Ok(None) => {}
-        Ok(Some(warning)) => eprintln!("latchkey: {warning}"),
-        Err(e) => {
-            eprintln!("latchkey: {e}");
-            std::process::exit(2);
-        }
-    }
+    latchkey_verify::refuse_root_or_warn("latchkey");
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("latchkey: {e}");

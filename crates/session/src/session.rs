@@ -9,7 +9,7 @@ use base64::Engine;
 use latchkey_authenticator::client::{self, ClientError};
 use latchkey_authenticator::{Authenticator, Door, Operation};
 use latchkey_bridge::PasskeyView;
-use latchkey_vault::{alg, KeyStore, PasskeyMeta, Vault, VaultError};
+use latchkey_vault::{alg, hex, KeyStore, PasskeyMeta, Vault, VaultError};
 use latchkey_verify::{VerificationRequest, Verifier};
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ use crate::events::SessionEvents;
 use crate::prompts::{
     Answer, OsCheck, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered,
 };
-use crate::settings::{hex, unhex, Settings, VerificationPolicy};
+use crate::settings::{Settings, VerificationPolicy};
 use crate::store::SessionStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -320,7 +320,7 @@ impl Session {
     fn adopt_settings(&self, vault: &Vault, created: bool) -> bool {
         let stored = Settings::read_stored(&self.data_dir);
         let genuine = stored.as_ref().and_then(|st| {
-            let mac = unhex(st.mac.as_deref()?)?;
+            let mac = hex::decode(st.mac.as_deref()?)?;
             vault
                 .settings_mac_matches(&st.settings.security_bytes(), &mac)
                 .then(|| st.settings.clone().bounded())
@@ -332,7 +332,7 @@ impl Session {
             None => (theme_only.strict_with_theme(), stored.is_some() && !created),
         };
         if needs_write {
-            let mac = hex(&vault.settings_mac(&adopted.security_bytes()));
+            let mac = hex::encode(&vault.settings_mac(&adopted.security_bytes()));
             // Best effort: the strict defaults are in force whether or not the file is fixed.
             let _ = adopted.write(&self.data_dir, Some(mac));
         }
@@ -553,7 +553,7 @@ impl Session {
                     })?;
             }
             self.vault_op(|v| {
-                let mac = hex(&v.settings_mac(&settings.security_bytes()));
+                let mac = hex::encode(&v.settings_mac(&settings.security_bytes()));
                 Ok(settings.write(&self.data_dir, Some(mac)))
             })?
             .map_err(SessionError::Invalid)?;
@@ -567,7 +567,7 @@ impl Session {
     /// are (they cannot be checked or re-made without the vault).
     fn save_theme(&self, settings: &Settings) -> Result<(), SessionError> {
         let unlocked = self.vault_op(|v| {
-            let mac = hex(&v.settings_mac(&settings.security_bytes()));
+            let mac = hex::encode(&v.settings_mac(&settings.security_bytes()));
             Ok(settings.write(&self.data_dir, Some(mac)))
         });
         let written = match unlocked {
@@ -709,27 +709,18 @@ impl Session {
                 self.events.vault_changed();
                 Ok(())
             }
-            Ok(Answer::Deny) => {
+            Ok(Answer::Deny) | Err(Unanswered::TimedOut) => {
                 self.log(
                     ActivityKind::DeleteRefused,
                     Some(&m.rp_id),
                     account.as_deref(),
                     door,
                 );
-                Err(refused(
-                    "the deletion was refused in the Latchkey window; nothing was deleted",
-                ))
-            }
-            Err(Unanswered::TimedOut) => {
-                self.log(
-                    ActivityKind::DeleteRefused,
-                    Some(&m.rp_id),
-                    account.as_deref(),
-                    door,
-                );
-                Err(refused(
-                    "nobody confirmed the deletion in the Latchkey window in time; nothing was deleted",
-                ))
+                Err(refused(if matches!(answer, Ok(Answer::Deny)) {
+                    "the deletion was refused in the Latchkey window; nothing was deleted"
+                } else {
+                    "nobody confirmed the deletion in the Latchkey window in time; nothing was deleted"
+                }))
             }
             Err(Unanswered::QueueFull) => Err(refused(TOO_MANY)),
         }

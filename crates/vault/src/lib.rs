@@ -25,6 +25,7 @@
 
 mod batch;
 mod error;
+pub mod hex;
 mod keychain;
 mod manifest;
 mod migrate;

@@ -53,7 +53,7 @@ impl Header {
         Ok(Header {
             format: FORMAT,
             vault_id,
-            key_check: hex(&keys.seal("header", b"check", 0, CHECK_PLAINTEXT)?),
+            key_check: crate::hex::encode(&keys.seal("header", b"check", 0, CHECK_PLAINTEXT)?),
         })
     }
 
@@ -127,10 +127,6 @@ fn open_db(dir: &Path) -> Result<sled::Db, VaultError> {
         })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Vault {
     /// Creates a new vault in `dir` with a fresh data key stored in `keychain`.
     pub fn init(dir: &Path, keychain: &dyn KeyStore) -> Result<Vault, VaultError> {
@@ -143,7 +139,7 @@ impl Vault {
         let mut raw_id = [0u8; 16];
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut raw_id)
             .map_err(|_| VaultError::Storage("the OS random generator failed".into()))?;
-        let id = hex(&raw_id);
+        let id = crate::hex::encode(&raw_id);
         let key = DataKey::generate()?;
         // The key goes to the keychain first: a vault on disk without its key would be lost.
         keychain.store(&id, &key)?;
@@ -180,7 +176,7 @@ impl Vault {
                 header.format
             )));
         }
-        let check = unhex(&header.key_check).ok_or_else(|| {
+        let check = crate::hex::decode(&header.key_check).ok_or_else(|| {
             VaultError::CorruptRecord("the vault header's key check is malformed".into())
         })?;
         let key = keychain.load(&header.vault_id)?;
@@ -496,16 +492,6 @@ impl Drop for Vault {
     fn drop(&mut self) {
         let _ = self.db.flush();
     }
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Writes the header atomically: temp file, fsync, rename, fsync of the directory.

@@ -25,7 +25,7 @@ mod windows_hello;
 
 #[cfg(target_os = "linux")]
 pub use polkit::{PolkitVerifier, ACTION_ID, SYSTEM_BUS_SOCKET};
-pub use root::{root_guard, RootError, ALLOW_ROOT_VAR, ROOT_WARNING};
+pub use root::{refuse_root_or_warn, root_guard, RootError, ALLOW_ROOT_VAR, ROOT_WARNING};
 
 /// What the person is asked to confirm; shown by the OS prompt where it can be.
 #[derive(Debug, Clone)]

@@ -26,6 +26,20 @@ pub fn root_guard() -> Result<Option<&'static str>, RootError> {
     decide(is_root(), allowed.as_deref().and_then(|v| v.to_str()))
 }
 
+/// The start-up gate of every Latchkey program (the CLI, the app): prints the warning when root
+/// was explicitly allowed, and otherwise exits with code 2 and the reason, before anything is
+/// opened. `program` names the program in the message.
+pub fn refuse_root_or_warn(program: &str) {
+    match root_guard() {
+        Ok(None) => {}
+        Ok(Some(warning)) => eprintln!("{program}: {warning}"),
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 /// The rule on its own: only the exact value `1` allows root.
 pub(crate) fn decide(root: bool, allow: Option<&str>) -> Result<Option<&'static str>, RootError> {
     match (root, allow) {
