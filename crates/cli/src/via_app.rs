@@ -131,7 +131,7 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
             })?;
             println!(
                 "Deleted the passkey for {} ({}), as confirmed in the Latchkey window. This cannot be undone.",
-                m.rp_id,
+                output::site(&m),
                 output::account(&m)
             );
             Ok(())
