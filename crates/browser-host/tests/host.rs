@@ -1,0 +1,253 @@
+//! The built host binary, driven the way a browser drives it: frames on its stdin, frames back
+//! on its stdout. The app is its session core (latchkey-session, what the Tauri shell wraps)
+//! serving the real socket with a real vault; the test plays the person at the prompt and
+//! webauthn-rs judges what comes back.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use latchkey_bridge::BridgeServer;
+use latchkey_browser_host::framing::{read_frame, write_frame};
+use latchkey_session::bridge_handler::SessionHandler;
+use latchkey_session::{NoEvents, Session};
+use latchkey_vault::OsKeychain;
+use serde_json::{json, Value};
+use webauthn_rs::prelude::*;
+use webauthn_rs::WebauthnBuilder;
+
+const HOST: &str = env!("CARGO_BIN_EXE_latchkey-browser-host");
+
+/// The host for the vault in `dir`, with the app binary it would start set to `app`.
+fn host(dir: &Path, app: &Path) -> Child {
+    Command::new(HOST)
+        .env("LATCHKEY_DATA_DIR", dir)
+        .env("LATCHKEY_APP", app)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the host")
+}
+
+/// Feeds `input` to a host, closes its stdin and returns every frame it wrote (stdout must be
+/// frames and nothing else), its exit code and its stderr.
+fn exchange(dir: &Path, app: &Path, input: &[u8]) -> (Vec<Value>, i32, String) {
+    let mut child = host(dir, app);
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut r = std::io::Cursor::new(out.stdout);
+    let mut frames = Vec::new();
+    while let Some(f) = read_frame(&mut r).expect("stdout holds frames only") {
+        frames.push(f);
+    }
+    (
+        frames,
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn frame(message: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_frame(&mut out, message).unwrap();
+    out
+}
+
+fn raw_frame(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as u32).to_ne_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let session = Session::new(
+        &dir,
+        Box::new(OsKeychain::new()),
+        latchkey_verify::platform_verifier(),
+        Arc::new(NoEvents),
+    );
+    session.unlock().unwrap();
+    let server = BridgeServer::bind(&dir).expect("the app's socket");
+    let _serving = server.spawn(Arc::new(SessionHandler(session.clone())));
+
+    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
+    let options = serde_json::to_value(&ccr).unwrap()["publicKey"].clone();
+
+    // The app is running, so nothing may be started: an app path that does not exist.
+    let mut child = host(&dir, &d.path().join("no-such-app"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    stdin
+        .write_all(&frame(&json!({"id": 1, "type": "status"})))
+        .unwrap();
+    let status = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(status["id"], 1, "{status}");
+    assert!(status.get("ok").is_some(), "{status}");
+
+    stdin
+        .write_all(&frame(&json!({"id": "reg-1", "type": "create",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let prompt = loop {
+        if let Some(p) = session.current_prompt() {
+            break p;
+        }
+        assert!(Instant::now() < until, "no prompt in the app");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(prompt.door, "browser", "the host is shown as the browser");
+    assert_eq!(prompt.rp_id, "example.com");
+    assert_eq!(prompt.origin.as_deref(), Some("https://example.com"));
+    session.answer_prompt(&prompt.id, true, None).unwrap();
+
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["id"], "reg-1", "{reply}");
+    let credential: RegisterPublicKeyCredential =
+        serde_json::from_value(reply["ok"].clone()).expect("a RegistrationResponseJSON");
+    rp.finish_passkey_registration(&credential, &state)
+        .expect("webauthn-rs accepts the registration made through the browser host");
+    assert_eq!(session.list().unwrap().len(), 1);
+
+    // A denied request comes back as the DOMException the page expects.
+    let (rcr, _) = rp.start_discoverable_authentication().unwrap();
+    let options = serde_json::to_value(&rcr).unwrap()["publicKey"].clone();
+    stdin
+        .write_all(&frame(&json!({"id": 2, "type": "get",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let prompt = loop {
+        if let Some(p) = session.current_prompt() {
+            break p;
+        }
+        assert!(Instant::now() < until, "no prompt in the app");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    session.answer_prompt(&prompt.id, false, None).unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["id"], 2, "{reply}");
+    assert_eq!(reply["error"]["name"], "NotAllowedError", "{reply}");
+
+    // The browser closes the pipe: the host ends cleanly.
+    drop(stdin);
+    assert!(read_frame(&mut stdout).unwrap().is_none());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn without_an_app_that_can_start_the_answer_is_latchkey_unavailable() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let started = Instant::now();
+    let input = [
+        frame(&json!({"id": 5, "type": "status"})),
+        frame(&json!({"id": "g", "type": "get", "origin": "https://example.com", "options": {"challenge": "AAAA"}})),
+    ]
+    .concat();
+    let (frames, code, stderr) = exchange(&dir, &d.path().join("no-such-app"), &input);
+    assert_eq!(code, 0, "exits cleanly at EOF: {stderr}");
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(frames[0]["id"], 5);
+    assert_eq!(frames[1]["id"], "g");
+    for f in &frames {
+        assert_eq!(f["error"]["name"], "LatchkeyUnavailable", "{f}");
+        assert!(
+            f["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be started"),
+            "{f}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "no waiting on an app that is not there"
+    );
+}
+
+#[test]
+fn the_host_starts_the_app_and_reports_when_it_dies_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let marker = d.path().join("started");
+    let app = d.path().join("latchkey-app");
+    std::fs::write(
+        &app,
+        format!("#!/bin/sh\ntouch '{}'\nexit 3\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (frames, code, stderr) = exchange(&dir, &app, &frame(&json!({"id": 1, "type": "status"})));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(marker.exists(), "the host ran the app");
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0]["error"]["name"], "LatchkeyUnavailable");
+    let message = frames[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("stopped right after starting"),
+        "{message}"
+    );
+}
+
+#[test]
+fn garbage_gets_error_frames_and_never_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let app = d.path().join("no-such-app");
+    let mut input = [
+        raw_frame(b"{not json"),
+        raw_frame(b"\"\xff\xfe\""),
+        raw_frame(b""),
+        raw_frame(br#"{"type":"status"}"#),
+        raw_frame(br#"{"id":9,"type":"explode"}"#),
+        raw_frame(br#"{"id":10,"type":"create","origin":"https://example.com"}"#),
+    ]
+    .concat();
+    // Then a frame announcing 64 MiB: refused unread, one error frame, exit 1.
+    input.extend_from_slice(&(64u32 << 20).to_ne_bytes());
+    input.extend_from_slice(&[b'x'; 1024]);
+    let (frames, code, stderr) = exchange(&dir, &app, &input);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("1 MiB"), "{stderr}");
+    assert_eq!(frames.len(), 7, "{frames:?}");
+    for f in &frames[..4] {
+        assert_eq!(f["id"], Value::Null, "{f}");
+        assert_eq!(f["error"]["name"], "TypeError", "{f}");
+    }
+    assert_eq!(frames[4]["id"], 9);
+    assert_eq!(frames[4]["error"]["name"], "TypeError");
+    assert_eq!(frames[5]["id"], 10);
+    assert!(frames[5]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("options"));
+    assert!(frames[6]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{}", 64u32 << 20)));
+
+    // A pipe that ends inside a frame: an error frame, exit 1.
+    let mut cut = raw_frame(br#"{"id":1,"type":"status"}"#);
+    cut.truncate(10);
+    let (frames, code, _) = exchange(&dir, &app, &cut);
+    assert_eq!(code, 1);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0]["error"]["name"], "TypeError");
+    let (frames, code, _) = exchange(&dir, &app, &[1, 0]);
+    assert_eq!((frames.len(), code), (1, 1));
+}
