@@ -251,3 +251,82 @@ fn garbage_gets_error_frames_and_never_a_crash() {
     let (frames, code, _) = exchange(&dir, &app, &[1, 0]);
     assert_eq!((frames.len(), code), (1, 1));
 }
+
+/// Not a test: the stand-in for the Latchkey app that the next test has the host start (the
+/// real app core serving the real socket, without the Tauri window). It runs only when started
+/// that way, and serves until the test creates the stop file, which it removes as it ends.
+#[test]
+#[ignore = "run by the host in the_host_starts_the_app_when_it_is_not_running"]
+fn app_stand_in() {
+    let (Some(dir), Some(stop)) = (
+        std::env::var_os("LATCHKEY_DATA_DIR"),
+        std::env::var_os("LATCHKEY_TEST_STOP"),
+    ) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let session = Session::new(
+        &dir,
+        Box::new(OsKeychain::new()),
+        latchkey_verify::platform_verifier(),
+        Arc::new(NoEvents),
+    );
+    // Starting slowly, as a real app may: the host must wait for the socket.
+    std::thread::sleep(Duration::from_millis(500));
+    let server = BridgeServer::bind(&dir).expect("the app's socket");
+    let _serving = server.spawn(Arc::new(SessionHandler(session)));
+    let until = Instant::now() + Duration::from_secs(60);
+    while !Path::new(&stop).exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Tells the test this process is done.
+    let _ = std::fs::remove_file(&stop);
+}
+
+#[test]
+fn the_host_starts_the_app_when_it_is_not_running() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    std::fs::create_dir(&dir).unwrap();
+    let stop = d.path().join("stop");
+    let app = d.path().join("latchkey-app");
+    let me = std::env::current_exe().unwrap();
+    std::fs::write(
+        &app,
+        format!(
+            "#!/bin/sh\nexec '{}' --exact app_stand_in --ignored\n",
+            me.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = Command::new(HOST)
+        .env("LATCHKEY_DATA_DIR", &dir)
+        .env("LATCHKEY_APP", &app)
+        .env("LATCHKEY_TEST_STOP", &stop)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    stdin
+        .write_all(&frame(&json!({"id": 1, "type": "status"})))
+        .unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    std::fs::write(&stop, b"").unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    while stop.exists() {
+        assert!(Instant::now() < until, "the stand-in app did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(reply["id"], 1, "{reply}");
+    assert_eq!(
+        reply["ok"]["locked"], true,
+        "the started app answered: {reply}"
+    );
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
