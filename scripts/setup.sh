@@ -40,6 +40,12 @@ if ! cmp -s ui/package-lock.json ui/node_modules/.latchkey-installed 2>/dev/null
   (cd ui && npm ci --no-audit --no-fund --loglevel=error) || exit 1
   cp ui/package-lock.json ui/node_modules/.latchkey-installed
 fi
+# The demo relying party's front end (@simplewebauthn/browser), for running it and its tests.
+if ! cmp -s examples/demo-site/package-lock.json examples/demo-site/node_modules/.latchkey-installed 2>/dev/null; then
+  echo "setup: installing the demo site's npm packages"
+  (cd examples/demo-site && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+  cp examples/demo-site/package-lock.json examples/demo-site/node_modules/.latchkey-installed
+fi
 
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is missing; install it with rustup (https://rustup.rs) and run this again" >&2
