@@ -244,20 +244,26 @@ async fn login_finish(
 }
 
 async fn me(State(st): S, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (sid, set) = st.sessions.lock().unwrap().get_or_create(&headers);
-    let user = st.sessions.lock().unwrap().session(&sid).user;
+    let user = {
+        let mut sessions = st.sessions.lock().unwrap();
+        sessions
+            .find(&headers)
+            .and_then(|sid| sessions.session(&sid).user)
+    };
     let Some(user) = user else {
         return Err(ApiError::Unauthorized(
             "not signed in; sign in first".into(),
         ));
     };
-    Ok(ok(with_cookie(set), account_json(&st, &user)))
+    Ok(ok(HeaderMap::new(), account_json(&st, &user)))
 }
 
 async fn logout(State(st): S, headers: HeaderMap) -> Response {
-    let (sid, set) = st.sessions.lock().unwrap().get_or_create(&headers);
-    st.sessions.lock().unwrap().session(&sid).user = None;
-    ok(with_cookie(set), json!({ "signedOut": true }))
+    let mut sessions = st.sessions.lock().unwrap();
+    if let Some(sid) = sessions.find(&headers) {
+        sessions.session(&sid).user = None;
+    }
+    ok(HeaderMap::new(), json!({ "signedOut": true }))
 }
 
 fn no_ceremony(what: &str) -> ApiError {

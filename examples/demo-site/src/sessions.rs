@@ -74,6 +74,12 @@ impl Sessions {
         (id, Some(set))
     }
 
+    /// The request's existing session, without creating one (for read-only calls, so that
+    /// requests without a cookie do not grow the table).
+    pub fn find(&self, headers: &HeaderMap) -> Option<String> {
+        cookie(headers).filter(|id| self.map.contains_key(id))
+    }
+
     pub fn session(&mut self, id: &str) -> &mut Session {
         self.map.entry(id.to_string()).or_default()
     }

@@ -263,6 +263,13 @@ fn sign_up_and_sign_in_with_two_accounts_through_the_cli() {
     );
     let me = alice.ok("/api/login/finish", laptop.ceremony("get", &options, None));
     assert_eq!(me["passkeys"].as_array().unwrap().len(), 2);
+    // Discoverable with the second passkey: the server verifies against that passkey, not
+    // the account's first one.
+    let mut fresh = Browser::new(port);
+    let options = fresh.ok("/api/login/start", json!({}));
+    let me = fresh.ok("/api/login/finish", laptop.ceremony("get", &options, None));
+    assert_eq!(me["username"], "alice");
+    assert!(counter(&me, 1) >= 2, "{me}");
 
     // Sign out.
     alice.ok("/api/logout", json!({}));
