@@ -153,7 +153,7 @@ fn record_moved_to_another_slot_is_corrupt_and_kept() {
     vault.lock();
     {
         // Swap the two sealed secrets with raw sled, as an attacker with disk access could.
-        let db = sled::open(tv.dir.path().join("db")).unwrap();
+        let db = raw_db(tv.dir.path());
         let secret = db.open_tree("secret").unwrap();
         let rows: Vec<_> = secret.iter().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 2);

@@ -80,8 +80,23 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// The raw database of a closed vault, as an attacker with access to the files sees it.
+/// sled releases its file lock only when its background flusher lets go of the database, a
+/// moment after the vault is dropped; on a loaded machine that moment can be long, so the lock
+/// is retried for a few seconds before the test gives up.
 pub fn raw_db(dir: &std::path::Path) -> sled::Db {
-    sled::open(dir.join("db")).unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(dir.join("db")) {
+            Ok(db) => return db,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot open the raw database: {e}"),
+        }
+    }
 }
 
 /// Every non-empty tree of a closed vault's database, key → value, for "nothing changed"
