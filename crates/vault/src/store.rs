@@ -104,27 +104,44 @@ pub struct Vault {
     dir: PathBuf,
 }
 
+/// How long opening waits for sled's lock before calling the vault in use. sled lets go of its
+/// lock only when its background flusher drops the database, a moment after the vault is
+/// dropped, so a lock followed at once by an unlock (the app, the tests) would otherwise see the
+/// vault "in use" by itself.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn is_lock_contention(e: &sled::Error) -> bool {
+    let text = e.to_string();
+    text.contains("could not acquire lock") || text.contains("WouldBlock")
+}
+
 fn open_db(dir: &Path) -> Result<sled::Db, VaultError> {
     // A crash during sled's snapshot leaves a file sled would read as corrupt (recovery.rs).
     crate::recovery::set_aside_unfinished_snapshots(dir)?;
-    sled::Config::new()
-        .path(dir.join(DB_DIR))
-        .open()
-        .map_err(|e| {
-            let text = e.to_string();
-            if text.contains("could not acquire lock") || text.contains("WouldBlock") {
-                VaultError::InUse {
-                    path: dir.display().to_string(),
-                }
-            } else if matches!(e, sled::Error::Corruption { .. }) {
-                VaultError::Damaged {
-                    path: dir.display().to_string(),
-                    detail: text,
-                }
-            } else {
-                storage(e)
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let opened = loop {
+        match sled::Config::new().path(dir.join(DB_DIR)).open() {
+            Err(e) if is_lock_contention(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
             }
-        })
+            other => break other,
+        }
+    };
+    opened.map_err(|e| {
+        let text = e.to_string();
+        if is_lock_contention(&e) {
+            VaultError::InUse {
+                path: dir.display().to_string(),
+            }
+        } else if matches!(e, sled::Error::Corruption { .. }) {
+            VaultError::Damaged {
+                path: dir.display().to_string(),
+                detail: text,
+            }
+        } else {
+            storage(e)
+        }
+    })
 }
 
 impl Vault {
