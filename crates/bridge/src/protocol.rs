@@ -14,6 +14,10 @@
 //! ([`crate::peer`]) and overwrites the field before any handler sees the request.
 //!
 //! A server at its connection limit answers one line with kind `Busy` (id 0) and closes.
+//!
+//! Additions within version 1 (an older app answers them `ProtocolError`, "bad request"): the
+//! ceremonies' optional `tag` and `client`, and the ops `cancel`, `accounts` and `unlock`, used
+//! by the browser door. Optional fields keep old requests valid; nothing changed meaning.
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +70,13 @@ pub enum Op {
         options: serde_json::Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
+        /// The client's name for this request, so a later [`Op::Cancel`] can withdraw it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        /// Which program the person is using ("Chromium", "Firefox"), shown on the prompt. The
+        /// browser host determines it from its parent process, never from the page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
     },
     /// navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out.
     WebauthnGet {
@@ -73,7 +84,35 @@ pub enum Op {
         options: serde_json::Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
     },
+    /// Withdraws the waiting ceremony this door sent with `tag` (the page aborted it): its
+    /// prompt goes away and it answers `Aborted`. Answers `null` even when nothing waited.
+    Cancel {
+        tag: String,
+    },
+    /// The passkeys for `rp_id` as a list of [`AccountView`], for a browser's passkey autofill
+    /// menu; `rp_id` must be valid for `origin`. Needs an unlocked vault (`Locked` otherwise).
+    Accounts {
+        origin: String,
+        rp_id: String,
+    },
+    /// Shows the app's window and unlocks the vault (the OS check runs); answers the status.
+    Unlock,
+}
+
+/// One passkey as an autofill menu shows it: who it signs in as, never key material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// The credential id, base64url.
+    pub credential_id: String,
+    pub user_name: Option<String>,
+    pub user_display_name: Option<String>,
+    pub nickname: Option<String>,
 }
 
 /// One passkey as `list` answers it (and as the app's windows see it): metadata only, never
@@ -153,6 +192,13 @@ pub enum ErrorKind {
     ProtocolError,
     /// The app has too many open connections; close some and try again.
     Busy,
+    /// (Browser door) Latchkey holds no passkey this request can use; the browser should ask
+    /// its own authenticators instead.
+    NoPasskey,
+    /// The person chose "use another device or security key" in the prompt.
+    UseAnotherDevice,
+    /// The request was withdrawn with [`Op::Cancel`] before it was answered.
+    Aborted,
 }
 
 impl std::fmt::Display for ErrorKind {

@@ -62,6 +62,8 @@ fn requests_and_errors_round_trip() {
             origin: "https://example.com".into(),
             options: options.clone(),
             account: Some("alice".into()),
+            tag: None,
+            client: None,
         })
         .unwrap();
     assert_eq!(echoed["options"], options);

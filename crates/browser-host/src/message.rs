@@ -78,12 +78,16 @@ pub fn parse(message: &Value) -> Result<HostRequest, HostError> {
             origin,
             options,
             account: None,
+            tag: None,
+            client: None,
         }
     } else {
         Op::WebauthnGet {
             origin,
             options,
             account: None,
+            tag: None,
+            client: None,
         }
     };
     Ok(HostRequest { id, op })
@@ -101,7 +105,8 @@ pub fn dom_name(kind: ErrorKind) -> &'static str {
         ErrorKind::SecurityError => "SecurityError",
         ErrorKind::NotSupportedError => "NotSupportedError",
         ErrorKind::TypeError => "TypeError",
-        ErrorKind::Busy => UNAVAILABLE,
+        ErrorKind::Busy | ErrorKind::NoPasskey | ErrorKind::UseAnotherDevice => UNAVAILABLE,
+        ErrorKind::Aborted => "AbortError",
         ErrorKind::UnknownError
         | ErrorKind::VaultError
         | ErrorKind::NotFound
@@ -134,7 +139,9 @@ mod tests {
             Op::WebauthnCreate {
                 origin: "https://a.example".into(),
                 options: json!({"challenge": "AA"}),
-                account: None
+                account: None,
+                tag: None,
+                client: None,
             }
         );
         let r = parse(

@@ -38,7 +38,10 @@ impl From<ClientError> for CliError {
         match e {
             ClientError::Reply(r) => {
                 let code = match r.kind {
-                    ErrorKind::NotAllowedError => 3,
+                    ErrorKind::NotAllowedError
+                    | ErrorKind::UseAnotherDevice
+                    | ErrorKind::Aborted
+                    | ErrorKind::NoPasskey => 3,
                     ErrorKind::InvalidStateError
                     | ErrorKind::SecurityError
                     | ErrorKind::NotSupportedError
@@ -82,12 +85,16 @@ fn ceremony(app: &mut BridgeClient, args: &CeremonyArgs, create: bool) -> Result
             origin,
             options,
             account,
+            tag: None,
+            client: None,
         }
     } else {
         Op::WebauthnGet {
             origin,
             options,
             account,
+            tag: None,
+            client: None,
         }
     };
     println!("{}", app.call(op)?);
