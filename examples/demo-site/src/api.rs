@@ -110,7 +110,22 @@ async fn register_start(
             username,
             state,
         });
-    Ok(ok(with_cookie(set), json!(options)))
+    Ok(ok(with_cookie(set), discoverable(json!(options))))
+}
+
+/// Asks for a discoverable credential (a passkey the authenticator can offer without a user
+/// name). webauthn-rs's passkey registration says `residentKey: "discouraged"`, and then a
+/// security key or the browser's own authenticator makes a credential that the site's "Sign in
+/// with a passkey" (no user name) and its autofill can never find.
+fn discoverable(mut options: serde_json::Value) -> serde_json::Value {
+    if let Some(sel) = options
+        .pointer_mut("/publicKey/authenticatorSelection")
+        .and_then(|s| s.as_object_mut())
+    {
+        sel.insert("residentKey".into(), json!("required"));
+        sel.insert("requireResidentKey".into(), json!(true));
+    }
+    options
 }
 
 async fn register_finish(

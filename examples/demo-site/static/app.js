@@ -7,10 +7,17 @@ const { startRegistration, startAuthentication, browserSupportsWebAuthnAutofill 
 
 const $ = (id) => document.getElementById(id);
 
-function status(text, isError = false) {
+// Errors carry the DOMException's name (NotAllowedError, InvalidStateError, SecurityError…) in
+// the text and in data-error-name, so people and tests can tell the outcomes apart.
+function status(text, error = null) {
   const el = $("status");
   el.textContent = text;
-  el.className = isError ? "error" : "";
+  el.className = error ? "error" : "";
+  el.dataset.errorName = error ? error.name || "Error" : "";
+}
+
+function fail(e) {
+  status(explain(e), e || new Error("unknown error"));
 }
 
 async function api(path, body) {
@@ -26,9 +33,10 @@ async function api(path, body) {
 }
 
 function explain(e) {
-  if (e && e.name === "NotAllowedError") return "Cancelled, or no passkey was chosen.";
-  if (e && e.name === "InvalidStateError") return "This authenticator already holds a passkey for this account.";
-  return (e && e.message) || String(e);
+  const name = (e && e.name) || "Error";
+  if (name === "NotAllowedError") return `${name}: cancelled, or no passkey was chosen.`;
+  if (name === "InvalidStateError") return `${name}: this authenticator already holds a passkey for this account.`;
+  return `${name}: ${(e && e.message) || String(e)}`;
 }
 
 async function register(username) {
@@ -47,19 +55,19 @@ async function signIn(username, useBrowserAutofill = false) {
 function home() {
   $("signin-discoverable").addEventListener("click", () => {
     status("Waiting for your passkey…");
-    signIn(null).catch((e) => status(explain(e), true));
+    signIn(null).catch(fail);
   });
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     status("Waiting for your passkey…");
-    signIn($("signin-username").value.trim()).catch((e) => status(explain(e), true));
+    signIn($("signin-username").value.trim()).catch(fail);
   });
   $("signup-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     status("Creating your passkey…");
     register($("signup-username").value.trim())
       .then(() => location.assign("/account"))
-      .catch((e) => status(explain(e), true));
+      .catch(fail);
   });
   // Conditional UI: passkeys offered in the user name field's autofill.
   browserSupportsWebAuthnAutofill().then((ok) => {
@@ -99,10 +107,10 @@ function accountPage() {
     status("Creating another passkey…");
     register(null)
       .then(() => { status("Added."); return account(); })
-      .catch((e) => status(explain(e), true));
+      .catch(fail);
   });
   $("signout").addEventListener("click", () => {
-    api("/api/logout", {}).then(() => location.assign("/")).catch((e) => status(explain(e), true));
+    api("/api/logout", {}).then(() => location.assign("/")).catch(fail);
   });
 }
 

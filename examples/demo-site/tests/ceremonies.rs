@@ -329,3 +329,16 @@ fn the_pages_and_the_simplewebauthn_bundle_are_served() {
     let app = ureq::get(&format!("{base}/app.js")).call().unwrap();
     assert_eq!(app.content_type(), "text/javascript");
 }
+
+#[test]
+fn sign_up_asks_for_a_discoverable_credential() {
+    // Without it a security key or the browser's own authenticator makes a credential that
+    // "Sign in with a passkey" (no user name) and the autofill can never find.
+    let port = start_site();
+    let mut b = Browser::new(port);
+    let (s, v) = b.post("/api/register/start", json!({ "username": "erin" }));
+    assert_eq!(s, 200, "{v}");
+    let sel = &v["publicKey"]["authenticatorSelection"];
+    assert_eq!(sel["residentKey"], "required", "{v}");
+    assert_eq!(sel["requireResidentKey"], true, "{v}");
+}
