@@ -74,7 +74,10 @@ fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs(
     );
     session.unlock().unwrap();
     let server = BridgeServer::bind(&dir).expect("the app's socket");
-    let _serving = server.spawn(Arc::new(SessionHandler(session.clone())));
+    let _serving = server.spawn(
+        Arc::new(SessionHandler(session.clone())),
+        doors_of_this_build(),
+    );
 
     let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
         .unwrap()
@@ -274,7 +277,7 @@ fn app_stand_in() {
     // Starting slowly, as a real app may: the host must wait for the socket.
     std::thread::sleep(Duration::from_millis(500));
     let server = BridgeServer::bind(&dir).expect("the app's socket");
-    let _serving = server.spawn(Arc::new(SessionHandler(session)));
+    let _serving = server.spawn(Arc::new(SessionHandler(session)), doors_of_this_build());
     let until = Instant::now() + Duration::from_secs(60);
     while !Path::new(&stop).exists() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(50));
@@ -329,4 +332,15 @@ fn the_host_starts_the_app_when_it_is_not_running() {
     );
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// The browser host of this build (`target/<profile>/latchkey-browser-host`): the test binary
+/// is in `target/<profile>/deps/`, and the app trusts the host beside itself.
+fn doors_of_this_build() -> latchkey_bridge::Doors {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
 }
