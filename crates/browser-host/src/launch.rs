@@ -22,6 +22,12 @@ pub fn app_path() -> Option<PathBuf> {
     Some(exe.parent()?.join("latchkey-app"))
 }
 
+/// A connection to the app serving `data_dir`'s vault, `None` when none serves it; the app is
+/// not started. The error says why a socket that is there cannot be trusted.
+pub fn connect_only(data_dir: &Path) -> Result<Option<BridgeClient>, String> {
+    BridgeClient::connect(data_dir, Door::Browser).map_err(|e| e.to_string())
+}
+
 /// A connection to the app serving `data_dir`'s vault, starting the app if none serves it.
 /// The error is a sentence for the page's console saying why Latchkey cannot answer.
 pub fn connect_or_start(data_dir: &Path, wait: Duration) -> Result<BridgeClient, String> {

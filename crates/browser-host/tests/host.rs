@@ -56,6 +56,24 @@ fn frame(message: &Value) -> Vec<u8> {
     out
 }
 
+/// `frames` (exactly `n` of them, each with an id) keyed by their id as text: replies come in
+/// the order they are ready, not the order asked.
+fn by_id(frames: Vec<Value>, n: usize) -> std::collections::HashMap<String, Value> {
+    assert_eq!(frames.len(), n, "{frames:?}");
+    let map: std::collections::HashMap<String, Value> = frames
+        .into_iter()
+        .map(|f| {
+            let id = match &f["id"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (id, f)
+        })
+        .collect();
+    assert_eq!(map.len(), n, "one reply per id: {map:?}");
+    map
+}
+
 fn raw_frame(body: &[u8]) -> Vec<u8> {
     let mut out = (body.len() as u32).to_ne_bytes().to_vec();
     out.extend_from_slice(body);
@@ -97,7 +115,9 @@ fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs(
         .unwrap();
     let status = read_frame(&mut stdout).unwrap().unwrap();
     assert_eq!(status["id"], 1, "{status}");
-    assert!(status.get("ok").is_some(), "{status}");
+    assert_eq!(status["ok"]["running"], true, "{status}");
+    assert_eq!(status["ok"]["locked"], false, "{status}");
+    assert_eq!(status["ok"]["count"], 0, "{status}");
 
     stdin
         .write_all(&frame(&json!({"id": "reg-1", "type": "create",
@@ -151,30 +171,35 @@ fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs(
 }
 
 #[test]
-fn without_an_app_that_can_start_the_answer_is_latchkey_unavailable() {
+fn without_an_app_status_says_not_running_and_a_get_falls_back() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("vault");
     let started = Instant::now();
     let input = [
         frame(&json!({"id": 5, "type": "status"})),
         frame(&json!({"id": "g", "type": "get", "origin": "https://example.com", "options": {"challenge": "AAAA"}})),
+        frame(&json!({"id": "c", "type": "cancel", "tag": "t1"})),
     ]
     .concat();
     let (frames, code, stderr) = exchange(&dir, &d.path().join("no-such-app"), &input);
     assert_eq!(code, 0, "exits cleanly at EOF: {stderr}");
-    assert_eq!(frames.len(), 2, "{frames:?}");
-    assert_eq!(frames[0]["id"], 5);
-    assert_eq!(frames[1]["id"], "g");
-    for f in &frames {
-        assert_eq!(f["error"]["name"], "LatchkeyUnavailable", "{f}");
-        assert!(
-            f["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("cannot be started"),
-            "{f}"
-        );
-    }
+    let by_id = by_id(frames, 3);
+    assert_eq!(by_id["5"], json!({"id": 5, "ok": {"running": false}}));
+    assert_eq!(
+        by_id["c"],
+        json!({"id": "c", "ok": null}),
+        "nothing to cancel"
+    );
+    let g = &by_id["g"];
+    assert_eq!(g["error"]["name"], "LatchkeyUnavailable", "{g}");
+    assert_eq!(g["error"]["fallback"], "not-running", "{g}");
+    assert!(
+        g["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be started"),
+        "{g}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "no waiting on an app that is not there"
@@ -194,11 +219,18 @@ fn the_host_starts_the_app_and_reports_when_it_dies_at_once() {
     )
     .unwrap();
     std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Status never starts the app (the popup asks it on every open).
     let (frames, code, stderr) = exchange(&dir, &app, &frame(&json!({"id": 1, "type": "status"})));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(frames, vec![json!({"id": 1, "ok": {"running": false}})]);
+    assert!(!marker.exists(), "status started the app");
+
+    let (frames, code, stderr) = exchange(&dir, &app, &frame(&json!({"id": 1, "type": "unlock"})));
     assert_eq!(code, 0, "{stderr}");
     assert!(marker.exists(), "the host ran the app");
     assert_eq!(frames.len(), 1, "{frames:?}");
     assert_eq!(frames[0]["error"]["name"], "LatchkeyUnavailable");
+    assert_eq!(frames[0]["error"]["fallback"], "not-running");
     let message = frames[0]["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("stopped right after starting"),
@@ -315,8 +347,16 @@ fn the_host_starts_the_app_when_it_is_not_running() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
+    // An accounts request starts the app (a locked one answers it with a fallback); then the
+    // status comes from the started app.
     stdin
-        .write_all(&frame(&json!({"id": 1, "type": "status"})))
+        .write_all(&frame(&json!({"id": 1, "type": "accounts",
+            "origin": "https://example.com", "rpId": "example.com"})))
+        .unwrap();
+    let first = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(first["id"], 1, "{first}");
+    stdin
+        .write_all(&frame(&json!({"id": 2, "type": "status"})))
         .unwrap();
     let reply = read_frame(&mut stdout).unwrap().unwrap();
     std::fs::write(&stop, b"").unwrap();
@@ -325,9 +365,10 @@ fn the_host_starts_the_app_when_it_is_not_running() {
         assert!(Instant::now() < until, "the stand-in app did not stop");
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(reply["id"], 1, "{reply}");
+    assert_eq!(reply["id"], 2, "{reply}");
     assert_eq!(
-        reply["ok"]["locked"], true,
+        reply["ok"],
+        json!({"running": true, "locked": true, "count": 0}),
         "the started app answered: {reply}"
     );
     drop(stdin);
@@ -343,4 +384,239 @@ fn doors_of_this_build() -> latchkey_bridge::Doors {
         .and_then(|deps| deps.parent())
         .expect("target/<profile>");
     latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
+}
+
+/// The app core for the vault in `dir`, unlocked and serving the real socket.
+fn running_app(dir: &Path) -> (Arc<Session>, std::thread::JoinHandle<()>) {
+    let session = Session::new(
+        dir,
+        Box::new(OsKeychain::new()),
+        latchkey_verify::platform_verifier(),
+        Arc::new(NoEvents),
+    );
+    session.unlock().unwrap();
+    let server = BridgeServer::bind(dir).expect("the app's socket");
+    let serving = server.spawn(
+        Arc::new(SessionHandler(session.clone())),
+        doors_of_this_build(),
+    );
+    (session, serving)
+}
+
+fn wait_for_prompt(session: &Session) -> latchkey_session::prompts::Prompt {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(p) = session.current_prompt() {
+            return p;
+        }
+        assert!(Instant::now() < until, "no prompt in the app");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn wait_until_no_prompt(session: &Session, within: Duration) -> bool {
+    let until = Instant::now() + within;
+    while session.current_prompt().is_some() {
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+#[test]
+fn a_pending_get_holds_up_nothing_and_a_cancel_withdraws_it() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let (session, _serving) = running_app(&dir);
+    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let (ccr, state) = rp
+        .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
+        .unwrap();
+    let options = serde_json::to_value(&ccr).unwrap()["publicKey"].clone();
+
+    let mut child = host(&dir, &d.path().join("no-such-app"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    stdin
+        .write_all(&frame(&json!({"id": 1, "type": "create", "tag": "c1",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let prompt = wait_for_prompt(&session);
+    session.answer_prompt(&prompt.id, true, None).unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    let credential: RegisterPublicKeyCredential =
+        serde_json::from_value(reply["ok"].clone()).expect("a RegistrationResponseJSON");
+    rp.finish_passkey_registration(&credential, &state).unwrap();
+
+    // A sign-in waits at the prompt ...
+    let (rcr, _) = rp.start_discoverable_authentication().unwrap();
+    let options = serde_json::to_value(&rcr).unwrap()["publicKey"].clone();
+    stdin
+        .write_all(&frame(&json!({"id": "g", "type": "get", "tag": "g1",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let waiting = wait_for_prompt(&session);
+    // ... while a status, an accounts request and a cancel for another tag are answered.
+    let asked = Instant::now();
+    stdin
+        .write_all(
+            &[
+                frame(&json!({"id": 2, "type": "status"})),
+                frame(&json!({"id": 3, "type": "accounts",
+                    "origin": "https://example.com", "rpId": "example.com"})),
+                frame(&json!({"id": 4, "type": "cancel", "tag": "not-this-one"})),
+            ]
+            .concat(),
+        )
+        .unwrap();
+    let mut replies = Vec::new();
+    for _ in 0..3 {
+        replies.push(read_frame(&mut stdout).unwrap().unwrap());
+    }
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "answered without waiting for the prompt"
+    );
+    let replies = by_id(replies, 3);
+    assert_eq!(
+        replies["2"],
+        json!({"id": 2, "ok": {"running": true, "locked": false, "count": 1}})
+    );
+    assert_eq!(
+        replies["3"]["ok"],
+        json!([{"credentialId": credential.id, "userName": "alice",
+            "userDisplayName": "Alice", "nickname": null}]),
+        "{}",
+        replies["3"]
+    );
+    assert_eq!(replies["4"], json!({"id": 4, "ok": null}));
+    assert_eq!(
+        session.current_prompt().map(|p| p.id),
+        Some(waiting.id.clone()),
+        "a cancel for another tag leaves the prompt"
+    );
+
+    // The page aborts: the prompt goes away and the get answers AbortError.
+    stdin
+        .write_all(&frame(&json!({"id": 5, "type": "cancel", "tag": "g1"})))
+        .unwrap();
+    let replies = by_id(
+        vec![
+            read_frame(&mut stdout).unwrap().unwrap(),
+            read_frame(&mut stdout).unwrap().unwrap(),
+        ],
+        2,
+    );
+    assert_eq!(replies["5"], json!({"id": 5, "ok": null}));
+    assert_eq!(
+        replies["g"]["error"]["name"], "AbortError",
+        "{}",
+        replies["g"]
+    );
+    assert!(
+        wait_until_no_prompt(&session, Duration::from_secs(5)),
+        "the prompt went away"
+    );
+
+    // The browser closes the port while a tagged get waits: the host withdraws it and exits.
+    stdin
+        .write_all(&frame(&json!({"id": 6, "type": "get", "tag": "g2",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    wait_for_prompt(&session);
+    let closed = Instant::now();
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(
+        wait_until_no_prompt(&session, Duration::from_secs(5)),
+        "the host withdrew the pending prompt when the browser went away"
+    );
+    assert!(
+        closed.elapsed() < Duration::from_secs(5),
+        "the host did not wait out the drain time: {:?}",
+        closed.elapsed()
+    );
+}
+
+/// An app that takes every request and answers none until told to: it keeps the host's
+/// requests in flight for as long as the test needs.
+struct StalledApp {
+    released: std::sync::Mutex<bool>,
+    changed: std::sync::Condvar,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl latchkey_bridge::Handler for StalledApp {
+    fn handle(
+        &self,
+        _peer: &latchkey_bridge::Peer,
+        _request: latchkey_bridge::protocol::Request,
+    ) -> Result<Value, latchkey_bridge::ReplyError> {
+        self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut released = self.released.lock().unwrap();
+        while !*released {
+            released = self.changed.wait(released).unwrap();
+        }
+        Ok(json!("late"))
+    }
+}
+
+#[test]
+fn the_seventeenth_request_in_flight_is_refused_at_once() {
+    use latchkey_browser_host::host::MAX_IN_FLIGHT;
+    use std::sync::atomic::Ordering;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = Arc::new(StalledApp {
+        released: std::sync::Mutex::new(false),
+        changed: std::sync::Condvar::new(),
+        seen: Default::default(),
+    });
+    let server = BridgeServer::bind(&dir).expect("the app's socket");
+    let _serving = server.spawn(app.clone(), doors_of_this_build());
+
+    let mut child = host(&dir, &d.path().join("no-such-app"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let get = |id: usize| {
+        frame(
+            &json!({"id": id, "type": "get", "origin": "https://example.com",
+            "options": {"challenge": "AAAA"}, "tag": format!("t{id}")}),
+        )
+    };
+    for id in 0..MAX_IN_FLIGHT {
+        stdin.write_all(&get(id)).unwrap();
+    }
+    let until = Instant::now() + Duration::from_secs(20);
+    while app.seen.load(Ordering::SeqCst) < MAX_IN_FLIGHT {
+        assert!(
+            Instant::now() < until,
+            "the requests did not all reach the app"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stdin.write_all(&get(MAX_IN_FLIGHT)).unwrap();
+    let refused = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(refused["id"], MAX_IN_FLIGHT, "{refused}");
+    assert_eq!(refused["error"]["fallback"], "busy", "{refused}");
+
+    *app.released.lock().unwrap() = true;
+    app.changed.notify_all();
+    let mut late = Vec::new();
+    for _ in 0..MAX_IN_FLIGHT {
+        late.push(read_frame(&mut stdout).unwrap().unwrap());
+    }
+    let late = by_id(late, MAX_IN_FLIGHT);
+    assert!(late.values().all(|f| f["ok"] == "late"), "{late:?}");
+    // With the slots free again, a request is relayed.
+    stdin.write_all(&get(100)).unwrap();
+    assert_eq!(read_frame(&mut stdout).unwrap().unwrap()["ok"], "late");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
