@@ -14,6 +14,8 @@ if [ "${1:-}" = "--test" ]; then
   # x11-utils (xwininfo) and x11-apps + imagemagick (a capture of the whole X screen): the
   # first-start test checks which windows are mapped, which WebDriver cannot see.
   PKGS+=(xvfb webkit2gtk-driver x11-utils x11-apps imagemagick)
+  # The browser end-to-end tests drive Debian's own browsers (never a downloaded one).
+  PKGS+=(chromium firefox-esr)
 fi
 
 missing=()
@@ -47,6 +49,13 @@ if ! cmp -s examples/demo-site/package-lock.json examples/demo-site/node_modules
   cp examples/demo-site/package-lock.json examples/demo-site/node_modules/.latchkey-installed
 fi
 
+# The browser extension (TypeScript, built into extension/dist/{chromium,firefox}).
+if [ -f extension/package.json ] && ! cmp -s extension/package-lock.json extension/node_modules/.latchkey-installed 2>/dev/null; then
+  echo "setup: installing the extension's npm packages"
+  (cd extension && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+  cp extension/package-lock.json extension/node_modules/.latchkey-installed
+fi
+
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is missing; install it with rustup (https://rustup.rs) and run this again" >&2
   exit 1
@@ -76,5 +85,16 @@ if [ "${1:-}" = "--test" ]; then
   if [ -d tests/e2e ] && ! command -v tauri-driver >/dev/null; then
     echo "setup: installing tauri-driver"
     cargo install tauri-driver --version '^2' --locked --quiet
+  fi
+  # Firefox's WebDriver, for the browser end-to-end tests.
+  if [ -d tests/browser ] && ! command -v geckodriver >/dev/null; then
+    echo "setup: installing geckodriver"
+    cargo install geckodriver --locked --quiet
+  fi
+  # playwright-core drives Chromium over CDP (it downloads no browser).
+  if [ -f tests/browser/package.json ] && ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.latchkey-installed 2>/dev/null; then
+    echo "setup: installing the browser tests' npm packages"
+    (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1
+    cp tests/browser/package-lock.json tests/browser/node_modules/.latchkey-installed
   fi
 fi

@@ -25,6 +25,10 @@ stage() {
 
 stage "format" cargo fmt --all --check
 stage "ui: types, unit tests, build" bash -c 'cd ui && npm run --silent check && npm test --silent && npm run --silent build'
+if [ -f extension/package.json ]; then
+  stage "extension: types, unit tests, build" \
+    bash -c 'cd extension && npm run --silent check && npm test --silent && npm run --silent build'
+fi
 stage "build" cargo build --workspace --all-targets --locked
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test" cargo test --workspace --locked
@@ -36,6 +40,9 @@ if [ -x scripts/fuzz.sh ]; then
 fi
 stage "end to end: the app in WebKitGTK (tauri-driver)" \
   cargo test --locked -p latchkey-e2e -- --ignored --test-threads=1
+if [ -f tests/browser/package.json ]; then
+  stage "end to end: Chromium and Firefox with the extension" npm --prefix tests/browser test --silent
+fi
 
 echo
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
