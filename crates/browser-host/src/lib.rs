@@ -60,5 +60,6 @@
 pub mod browser_name;
 pub mod framing;
 pub mod host;
+pub mod install;
 pub mod launch;
 pub mod message;

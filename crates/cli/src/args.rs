@@ -58,6 +58,49 @@ pub enum Command {
     /// Run a WebAuthn ceremony as a browser would, for scripts and tests.
     #[command(subcommand)]
     Webauthn(WebauthnCommand),
+    /// Set up the browsers to reach Latchkey: the native messaging host manifest that lets the
+    /// Latchkey extension start latchkey-browser-host.
+    #[command(subcommand)]
+    Browser(BrowserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrowserCommand {
+    /// Write the host manifest (default: for every browser that has been used here).
+    Install(BrowserArgs),
+    /// Remove Latchkey's host manifest (a file under its name that is not Latchkey's is kept).
+    Uninstall(BrowserArgs),
+    /// Say, per browser, whether the host is installed and points at an existing binary.
+    Status {
+        #[command(flatten)]
+        args: BrowserArgs,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BrowserArgs {
+    /// Which browser; `all` means every one whose configuration directory exists (a named
+    /// browser is set up even if it has not been started yet).
+    #[arg(long, value_enum, default_value_t = BrowserChoice::All, value_name = "NAME")]
+    pub browser: BrowserChoice,
+    /// One Chromium-family profile directory (what `chromium --user-data-dir=DIR` uses): the
+    /// manifest goes to DIR/NativeMessagingHosts/.
+    #[arg(long, value_name = "DIR")]
+    pub user_data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BrowserChoice {
+    All,
+    Chromium,
+    Chrome,
+    Brave,
+    Edge,
+    Vivaldi,
+    Firefox,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 
 mod approver;
 mod args;
+mod browser;
 mod error;
 mod manage;
 mod output;
@@ -17,6 +18,10 @@ use args::{Cli, Command, WebauthnCommand};
 use error::CliError;
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    // Browser set-up touches neither the vault nor the app.
+    if let Command::Browser(command) = cli.command {
+        return browser::run(command);
+    }
     let dir = match cli.data_dir {
         Some(d) => d,
         None => latchkey_vault::default_data_dir()?,
@@ -38,6 +43,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webauthn(WebauthnCommand::Create(a)) => webauthn::create(&dir, &a),
         Command::Webauthn(WebauthnCommand::Get(a)) => webauthn::get(&dir, &a),
         Command::Repair => repair::repair(&dir),
+        Command::Browser(command) => browser::run(command),
     }
 }
 

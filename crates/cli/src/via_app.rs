@@ -154,5 +154,7 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         Command::Repair => Err(CliError::Other(
             "the Latchkey app is running: press Repair on its lock screen, or quit the app and run `latchkey repair` again".into(),
         )),
+        // Never reaches the app (main.rs answers it first); here for completeness.
+        Command::Browser(command) => crate::browser::run(command),
     }
 }
