@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchChromium, virtualAuthenticator } from "../lib/chromium.js";
 import { pageError, signOut, signedInAs, startSignInAs, startSignInDiscoverable, startSignUp } from "../lib/demo.js";
-import { App, appPids, freshVault, installHost, socketPath, startDemoSite } from "../lib/latchkey.js";
+import { App, SCREENSHOTS, appPids, freshVault, installHost, socketPath, startDemoSite } from "../lib/latchkey.js";
 import { waitFor } from "../lib/webdriver.js";
 
 const names = (vault) => vault.list().map((p) => p.userName ?? "");
@@ -143,6 +143,58 @@ describe("Chromium with Latchkey", () => {
     });
     assert.equal(result, "AbortError");
     await waitFor("the prompt to go away", async () => !(await app.promptPending()), 10000);
+  });
+
+  it("conditional UI: the autofill menu at the sign-in field offers the site's passkeys; a pick signs in", async () => {
+    await signOut(page, site);
+    await page.goto(`${site.url}/`);
+    // The demo page starts a conditional request on load; focusing its webauthn field opens
+    // Latchkey's menu (an extension-origin frame the page cannot read).
+    await page.focus("#signin-username");
+    const menu = page.frameLocator('[data-testid="latchkey-autofill-frame"]');
+    const rows = menu.locator('[data-testid="autofill-account"]');
+    await rows.first().waitFor({ timeout: 15000 });
+    const labels = await rows.allInnerTexts();
+    assert.ok(labels.some((l) => l.includes("alice")) && labels.some((l) => l.includes("bob")), labels.join(" | "));
+    await page.screenshot({ path: path.join(SCREENSHOTS, "autofill-menu-chromium.png") });
+    await rows.filter({ hasText: "bob" }).click();
+    await app.approve();
+    await signedInAs(page, "bob");
+  });
+
+  it("'Use another device or security key' hands the call to the browser's own WebAuthn", async () => {
+    await signOut(page, site);
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${site.url}/account`);
+    const va = await virtualAuthenticator(browser.context, fresh);
+    await startSignUp(fresh, site, "hana");
+    await app.prompt(20000, "another-device-button");
+    await app.press("another-device-button");
+    await signedInAs(fresh, "hana");
+    assert.equal((await va.credentials()).length, 1, "the browser's authenticator made the passkey");
+    assert.ok(!names(vault).includes("hana"), "Latchkey stored nothing");
+    await va.remove();
+    await fresh.close();
+  });
+
+  it("with the site switched off the browser's own WebAuthn answers and no prompt shows", async () => {
+    await signOut(page, site);
+    const sw = await browser.serviceWorker();
+    await sw.evaluate((origin) => chrome.storage.local.set({ disabledOrigins: [origin] }), site.url);
+    try {
+      const fresh = await browser.context.newPage();
+      await fresh.goto(`${site.url}/account`);
+      const va = await virtualAuthenticator(browser.context, fresh);
+      await startSignUp(fresh, site, "gina");
+      await signedInAs(fresh, "gina");
+      assert.equal((await va.credentials()).length, 1, "the browser's authenticator made the passkey");
+      assert.equal(await app.promptPending(), false);
+      assert.ok(!names(vault).includes("gina"), "Latchkey stored nothing");
+      await va.remove();
+      await fresh.close();
+    } finally {
+      await sw.evaluate(() => chrome.storage.local.set({ disabledOrigins: [] }));
+    }
   });
 
   it("returns objects shaped like the browser's own, usable by the browser's JSON helpers", async () => {
