@@ -74,11 +74,19 @@ export class WebDriver {
     return d;
   }
 
-  async raw(method, path, body) {
+  /**
+   * One command. Every call has a deadline (`ms`, 30 s unless the driver needs longer to start a
+   * session): a driver that never answers (WebKitWebDriver once left an element click on the
+   * prompt unanswered) fails the test in seconds instead of Node's 5-minute default.
+   */
+  async raw(method, path, body, ms = path === "/session" ? 60000 : 30000) {
     const r = await fetch(`${this.base}${path}`, {
       method,
       headers: { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
+    }).catch((e) => {
+      throw new Error(`WebDriver ${method} ${path}: ${e.name === "TimeoutError" ? `no answer within ${ms} ms` : e.message}`);
     });
     const data = await r.json().catch(() => ({}));
     if (!r.ok) {
