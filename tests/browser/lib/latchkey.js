@@ -158,10 +158,12 @@ export class App {
   /** Switches to the approval prompt (waiting for it) and waits until its buttons take input. */
   async prompt(ms = 20000, armedBy = "deny-button") {
     await this.d.switchToWindow("prompt", (t) => PROMPT_TITLE.test(t), ms);
+    this.shownAt = null;
     await waitFor("the prompt to take input", async () => {
       const b = (await this.d.findAll(`[data-testid="${armedBy}"]`))[0];
+      if (b && this.shownAt === null) this.shownAt = performance.now();
       return b && (await this.d.attribute(b, "aria-disabled")) === "false";
-    });
+    }, ms, 20);
     const read = async (id) => {
       const e = (await this.d.findAll(`[data-testid="${id}"]`))[0];
       return e ? this.d.text(e) : null;
