@@ -672,8 +672,10 @@ impl Session {
         })?;
         if prompt.operation == PromptOperation::Unlock {
             // The unlock's own OS check; when it fails the prompt stays. Unlocking answers
-            // every waiting unlock prompt, this one included.
+            // every waiting unlock prompt, this one included (and when the vault was unlocked
+            // a moment ago, after this prompt was queued, releasing them here lets it go).
             self.unlock()?;
+            self.prompts.release_unlock_prompts();
             return Ok(());
         }
         let verified = match prompt.check {
