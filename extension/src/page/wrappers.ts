@@ -200,14 +200,14 @@ export function makeWrappers(deps: WrapperDeps) {
       const options = arguments[0] as unknown;
       if (routeCreate(options) === 'native') return deps.originalCreate(options);
       return ceremony('create', options, deps.originalCreate);
-    },
+    } as CredentialFn,
     get: function get(this: unknown): Promise<Credential | null> {
       const options = arguments[0] as unknown;
       const route = routeGet(options);
       if (route === 'native') return deps.originalGet(options);
       if (route === 'conditional') return conditional(options);
       return ceremony('get', options, deps.originalGet);
-    },
+    } as CredentialFn,
     isUserVerifyingPlatformAuthenticatorAvailable(native: (() => Promise<boolean>) | undefined) {
       return function isUserVerifyingPlatformAuthenticatorAvailable(): Promise<boolean> {
         return nativeOr(native);
