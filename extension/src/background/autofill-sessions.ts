@@ -13,7 +13,7 @@
 import { recordRequest } from './activity';
 import type { NativeHost } from './native-host';
 import { CEREMONY_LIMIT_MS, QUICK_LIMIT_MS, TIMED_OUT } from './limits';
-import type { Outcome } from '../shared/outcome';
+import type { FallbackReason, Outcome } from '../shared/outcome';
 import {
   REARM,
   parseAccounts,
@@ -50,6 +50,15 @@ export function admitted(accounts: AccountView[], options: Record<string, unknow
   if (!Array.isArray(allow) || allow.length === 0) return accounts;
   const ids = new Set(allow.map((d) => (d as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string'));
   return accounts.filter((a) => ids.has(a.credentialId));
+}
+
+/** `null` when the host's status says the app runs unlocked; else why there is no menu. */
+export function servesMenu(status: Outcome): FallbackReason | null {
+  if ('fallback' in status) return status.fallback;
+  if ('error' in status) return 'unavailable';
+  const s = status.ok as { running?: unknown; locked?: unknown } | null;
+  if (typeof s !== 'object' || s === null || s.running !== true) return 'not-running';
+  return s.locked === false ? null : 'locked';
 }
 
 function send(port: chrome.runtime.Port | null, message: unknown): void {
@@ -91,6 +100,15 @@ export function startConditional(content: chrome.runtime.Port, request: ContentR
   void (async () => {
     const options = request.options!;
     const rpId = rpIdFor(request.origin, options);
+    // A page that merely loads must not start Latchkey or ask to unlock it: the menu is only
+    // offered when the app is already running and unlocked (status never starts the app).
+    const ready = servesMenu(await host.request({ type: 'status' }, QUICK_LIMIT_MS));
+    if (gone) return;
+    if (ready !== null) {
+      send(content, { fallback: ready });
+      content.disconnect();
+      return;
+    }
     const outcome = await host.request({ type: 'accounts', origin: request.origin, rpId }, QUICK_LIMIT_MS);
     if (gone) return;
     const accounts = 'ok' in outcome ? admitted(parseAccounts(outcome.ok) ?? [], options) : [];
