@@ -82,20 +82,22 @@ export class AutofillMenu {
       frame.setAttribute('tabindex', '-1');
       frame.setAttribute('allowtransparency', 'true');
       const height = HEADER_HEIGHT + Math.min(this.count, MAX_ROWS) * ROW_HEIGHT + 10;
-      frame.style.cssText = [
-        'position:fixed',
-        'z-index:2147483647',
-        'border:0',
-        'margin:0',
-        'padding:0',
-        'background:transparent',
-        'color-scheme:normal',
-        `width:${WIDTH}px`,
-        `height:${height}px`,
-        'display:block',
-        'visibility:visible',
-        'opacity:1',
-      ].map((d) => `${d} !important`).join(';');
+      // !important throughout, so the page's own CSS cannot move, hide or reshape the menu.
+      const styles: Record<string, string> = {
+        position: 'fixed',
+        'z-index': '2147483647',
+        border: '0',
+        margin: '0',
+        padding: '0',
+        background: 'transparent',
+        'color-scheme': 'normal',
+        width: `${WIDTH}px`,
+        height: `${height}px`,
+        display: 'block',
+        visibility: 'visible',
+        opacity: '1',
+      };
+      for (const [name, value] of Object.entries(styles)) frame.style.setProperty(name, value, 'important');
       document.documentElement.appendChild(frame);
       this.frame = frame;
     }
