@@ -262,3 +262,13 @@ describe('feature checks', () => {
     await expect(off.w.getClientCapabilities(native)()).resolves.toEqual({ hybridTransport: true, conditionalGet: false });
   });
 });
+
+describe('getClientCapabilities when the browser’s own call fails', () => {
+  it('still reports what Latchkey adds', async () => {
+    const on = harness({ available: { ok: { available: true } } });
+    const failing = async (): Promise<Record<string, boolean>> => {
+      throw new DOMException('x', 'NotSupportedError');
+    };
+    await expect(on.w.getClientCapabilities(failing)()).resolves.toMatchObject({ passkeyPlatformAuthenticator: true, 'extension:prf': true });
+  });
+});

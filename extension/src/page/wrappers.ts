@@ -220,7 +220,12 @@ export function makeWrappers(deps: WrapperDeps) {
     },
     getClientCapabilities(native: () => Promise<Record<string, boolean>>) {
       return async function getClientCapabilities(): Promise<Record<string, boolean>> {
-        const capabilities: Record<string, boolean> = { ...(await native()) };
+        let capabilities: Record<string, boolean> = {};
+        try {
+          capabilities = { ...(await native()) };
+        } catch {
+          // the browser's own answer failed; Latchkey's additions still stand
+        }
         if (await latchkeyAvailable()) {
           for (const key of LATCHKEY_CAPABILITIES) capabilities[key] = true;
         }
