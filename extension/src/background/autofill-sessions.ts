@@ -11,9 +11,10 @@
  * of the race and leaves the browser's own conditional request running.
  */
 import { recordRequest } from './activity';
-import type { NativeHost } from './native-host';
+import type { ContentPort } from './content-port';
+import type { HostLink } from './requests';
 import { CEREMONY_LIMIT_MS, QUICK_LIMIT_MS, TIMED_OUT } from './limits';
-import type { Outcome } from '../shared/outcome';
+import type { FallbackReason, Outcome } from '../shared/outcome';
 import {
   REARM,
   parseAccounts,
@@ -30,7 +31,7 @@ interface Session {
   rpId: string;
   options: Record<string, unknown>;
   accounts: AccountView[];
-  content: chrome.runtime.Port;
+  content: ContentPort;
   menu: chrome.runtime.Port | null;
   /** The tag of the ceremony a pick started, while it runs. */
   pendingTag: string | null;
@@ -52,7 +53,16 @@ export function admitted(accounts: AccountView[], options: Record<string, unknow
   return accounts.filter((a) => ids.has(a.credentialId));
 }
 
-function send(port: chrome.runtime.Port | null, message: unknown): void {
+/** `null` when the host's status says the app runs unlocked; else why there is no menu. */
+export function servesMenu(status: Outcome): FallbackReason | null {
+  if ('fallback' in status) return status.fallback;
+  if ('error' in status) return 'unavailable';
+  const s = status.ok as { running?: unknown; locked?: unknown } | null;
+  if (typeof s !== 'object' || s === null || s.running !== true) return 'not-running';
+  return s.locked === false ? null : 'locked';
+}
+
+function send(port: { postMessage(message: unknown): void } | null, message: unknown): void {
   try {
     port?.postMessage(message);
   } catch {
@@ -64,20 +74,17 @@ function finish(session: Session, outcome: Outcome): void {
   if (session.done) return;
   session.done = true;
   sessions.delete(session.token);
-  send(session.content, outcome);
+  session.content.answer(outcome);
   try {
-    session.content.disconnect();
     session.menu?.disconnect();
   } catch {
     // already closed
   }
 }
 
-export function startConditional(content: chrome.runtime.Port, request: ContentRequest, host: NativeHost): void {
-  let gone = false;
+export function startConditional(content: ContentPort, request: ContentRequest, host: HostLink): void {
   let session: Session | null = null;
-  content.onDisconnect.addListener(() => {
-    gone = true;
+  content.onGone(() => {
     if (!session) return;
     session.done = true;
     sessions.delete(session.token);
@@ -91,18 +98,24 @@ export function startConditional(content: chrome.runtime.Port, request: ContentR
   void (async () => {
     const options = request.options!;
     const rpId = rpIdFor(request.origin, options);
-    const outcome = await host.request({ type: 'accounts', origin: request.origin, rpId }, QUICK_LIMIT_MS);
-    if (gone) return;
-    const accounts = 'ok' in outcome ? admitted(parseAccounts(outcome.ok) ?? [], options) : [];
-    if (accounts.length === 0) {
-      const reason = 'fallback' in outcome ? outcome.fallback : 'no-passkey';
-      send(content, { fallback: reason });
-      content.disconnect();
+    // A page that merely loads must not start Latchkey or ask to unlock it: the menu is only
+    // offered when the app is already running and unlocked (status never starts the app).
+    const ready = servesMenu(await host.request({ type: 'status' }, QUICK_LIMIT_MS));
+    if (content.gone) return;
+    if (ready !== null) {
+      content.answer({ fallback: ready });
       return;
     }
-    session = {
+    const outcome = await host.request({ type: 'accounts', origin: request.origin, rpId }, QUICK_LIMIT_MS);
+    if (content.gone) return;
+    const accounts = 'ok' in outcome ? admitted(parseAccounts(outcome.ok) ?? [], options) : [];
+    if (accounts.length === 0) {
+      content.answer({ fallback: 'fallback' in outcome ? outcome.fallback : 'no-passkey' });
+      return;
+    }
+    const s: Session = {
       token: randomToken(),
-      tabId: content.sender!.tab!.id ?? -1,
+      tabId: content.sender?.tab?.id ?? -1,
       origin: request.origin,
       rpId,
       options,
@@ -112,18 +125,18 @@ export function startConditional(content: chrome.runtime.Port, request: ContentR
       pendingTag: null,
       done: false,
     };
-    sessions.set(session.token, session);
-    const s = session;
-    content.onMessage.addListener((message) => {
+    session = s;
+    sessions.set(s.token, s);
+    content.onMessage((message) => {
       const key = parseMenuKey(message);
       if (key) send(s.menu, { key });
     });
-    send(content, { menu: { token: s.token, count: accounts.length } });
+    content.post({ menu: { token: s.token, count: accounts.length } });
   })();
 }
 
 /** A menu frame's port: it must be our autofill.html in the session's tab, holding its token. */
-export function serveMenuPort(port: chrome.runtime.Port, host: NativeHost): void {
+export function serveMenuPort(port: chrome.runtime.Port, host: HostLink): void {
   const sender = port.sender;
   const menuUrl = chrome.runtime.getURL('autofill.html');
   if (!sender?.url?.startsWith(menuUrl) || sender.tab?.id === undefined) {
@@ -150,7 +163,7 @@ export function serveMenuPort(port: chrome.runtime.Port, host: NativeHost): void
       return;
     }
     if (m.close === true) {
-      send(session.content, { hide: true });
+      session.content.post({ hide: true });
     } else if (typeof m.pick === 'string') {
       void pick(session, m.pick, host);
     }
@@ -160,19 +173,19 @@ export function serveMenuPort(port: chrome.runtime.Port, host: NativeHost): void
   });
 }
 
-async function pick(session: Session, credentialId: string, host: NativeHost): Promise<void> {
+async function pick(session: Session, credentialId: string, host: HostLink): Promise<void> {
   if (session.done || session.pendingTag !== null) return;
   if (!session.accounts.some((a) => a.credentialId === credentialId)) return;
   const tag = randomToken();
   session.pendingTag = tag;
-  send(session.content, { hide: true });
+  session.content.post({ hide: true });
   const options = { ...session.options, allowCredentials: [{ type: 'public-key', id: credentialId }] };
   const outcome = await host.request({ type: 'get', origin: session.origin, options, tag }, CEREMONY_LIMIT_MS, TIMED_OUT);
   session.pendingTag = null;
   if (session.done) return; // the page withdrew the request meanwhile
   await recordRequest(session.origin, 'conditional', outcome);
   if ('error' in outcome) {
-    send(session.content, REARM);
+    session.content.post(REARM);
     return;
   }
   finish(session, outcome);

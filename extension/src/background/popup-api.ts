@@ -1,7 +1,8 @@
 /**
  * Answers the toolbar popup: the host's state, the last request, and the per-site switch.
- * Only our own popup page may ask (content scripts share our extension id, so the sender's URL
- * and the absence of a tab are what tell them apart).
+ * Only our own popup page may ask: content scripts share our extension id, so the sender's URL
+ * is what tells them apart (a content script's is the page's; popup.html is not web-accessible,
+ * so no page can frame it). The popup may also be open in a tab (tests do that).
  */
 import { lastRequest, type LastRequest } from './activity';
 import type { NativeHost } from './native-host';
@@ -43,7 +44,7 @@ export function hostView(outcome: Outcome): HostView {
 }
 
 export function isPopupSender(sender: chrome.runtime.MessageSender): boolean {
-  return sender.id === chrome.runtime.id && sender.tab === undefined && (sender.url ?? '').startsWith(chrome.runtime.getURL('popup.html'));
+  return sender.id === chrome.runtime.id && (sender.url ?? '').startsWith(chrome.runtime.getURL('popup.html'));
 }
 
 export async function answerPopup(message: unknown, host: NativeHost): Promise<unknown> {

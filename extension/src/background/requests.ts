@@ -9,6 +9,7 @@ import type { NativeHost } from './native-host';
 import { checkSender } from './sender-check';
 import { isSiteEnabled } from './site-settings';
 import { startConditional } from './autofill-sessions';
+import { ContentPort } from './content-port';
 import { CEREMONY_LIMIT_MS, QUICK_LIMIT_MS, TIMED_OUT } from './limits';
 import type { Outcome } from '../shared/outcome';
 import { parseContentRequest, type ContentRequest } from '../shared/runtime-messages';
@@ -22,60 +23,53 @@ export async function admit(request: ContentRequest, sender: chrome.runtime.Mess
   return null;
 }
 
-export function serveContentPort(port: chrome.runtime.Port, host: NativeHost): void {
+/** The part of NativeHost the request handlers use (tests pass a stand-in). */
+export type HostLink = Pick<NativeHost, 'request'>;
+
+export function serveContentPort(port: chrome.runtime.Port, host: HostLink): void {
+  const content = new ContentPort(port);
   let first = true;
-  const onFirst = (message: unknown) => {
+  content.onMessage((message) => {
     if (!first) return;
     first = false;
-    port.onMessage.removeListener(onFirst);
-    void serve(port, host, message);
-  };
-  port.onMessage.addListener(onFirst);
+    void serve(content, host, message);
+  });
 }
 
-function answer(port: chrome.runtime.Port, outcome: Outcome): void {
-  try {
-    port.postMessage(outcome);
-    port.disconnect();
-  } catch {
-    // the content script is gone (page closed or navigated)
-  }
-}
-
-async function serve(port: chrome.runtime.Port, host: NativeHost, message: unknown): Promise<void> {
+async function serve(content: ContentPort, host: HostLink, message: unknown): Promise<void> {
   const request = parseContentRequest(message);
   if (request === null) {
-    answer(port, { fallback: 'unsupported-request' });
+    content.answer({ fallback: 'unsupported-request' });
     return;
   }
-  const refused = await admit(request, port.sender);
+  const refused = await admit(request, content.sender);
   if (refused !== null) {
-    if (request.type !== 'available') await recordRequest(request.origin, request.type, refused);
-    answer(port, refused);
+    // A refused autofill request is noise in the popup; ceremonies are recorded.
+    if (request.type === 'create' || request.type === 'get') await recordRequest(request.origin, request.type, refused);
+    content.answer(refused);
     return;
   }
+  if (content.gone) return; // the page went away while its request was checked
   switch (request.type) {
     case 'available': {
       const status = await host.request({ type: 'status' }, QUICK_LIMIT_MS);
-      answer(port, { ok: { available: 'ok' in status } });
+      content.answer({ ok: { available: 'ok' in status } });
       return;
     }
     case 'conditional':
-      startConditional(port, request, host);
+      startConditional(content, request, host);
       return;
     case 'create':
     case 'get':
-      await ceremony(port, request, host);
+      await ceremony(content, request, host);
   }
 }
 
-async function ceremony(port: chrome.runtime.Port, request: ContentRequest, host: NativeHost): Promise<void> {
+async function ceremony(content: ContentPort, request: ContentRequest, host: HostLink): Promise<void> {
   const tag = randomToken();
   let answered = false;
-  let cancelled = false;
-  port.onDisconnect.addListener(() => {
+  content.onGone(() => {
     if (answered) return;
-    cancelled = true;
     void host.request({ type: 'cancel', tag }, QUICK_LIMIT_MS);
   });
   const type = request.type as 'create' | 'get';
@@ -86,6 +80,7 @@ async function ceremony(port: chrome.runtime.Port, request: ContentRequest, host
   );
   answered = true;
   if (outcome === TIMED_OUT) void host.request({ type: 'cancel', tag }, QUICK_LIMIT_MS);
+  const cancelled = content.gone;
   await recordRequest(request.origin, type, cancelled ? { error: { name: 'AbortError', message: '' } } : outcome);
-  if (!cancelled) answer(port, outcome);
+  content.answer(outcome);
 }

@@ -13,6 +13,13 @@ const HEADER_HEIGHT = 34;
 const MAX_ROWS = 5;
 const WIDTH = 320;
 
+/** The focused element, looking into open shadow roots. */
+function deepActiveElement(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
 export interface MenuHandlers {
   /** Forward a key to the menu frame. */
   key(key: MenuKey): void;
@@ -29,14 +36,15 @@ export class AutofillMenu {
     private readonly count: number,
     private readonly handlers: MenuHandlers,
   ) {
-    this.listen(document, 'focusin', (e) => this.maybeOpen(e.target), true);
-    this.listen(document, 'click', (e) => this.maybeOpen(e.target), true);
+    // composedPath()[0]: the field itself even when it sits in a shadow root.
+    this.listen(document, 'focusin', (e) => this.maybeOpen(e.composedPath()[0] ?? null), true);
+    this.listen(document, 'click', (e) => this.maybeOpen(e.composedPath()[0] ?? null), true);
     this.listen(document, 'keydown', (e) => this.onKey(e as KeyboardEvent), true);
     this.listen(document, 'focusout', (e) => this.onFocusOut(e as FocusEvent), true);
     this.listen(window, 'resize', () => this.place(), false);
     this.listen(window, 'scroll', () => this.place(), true);
     // A field that already has focus when the request starts gets the menu at once.
-    this.maybeOpen(document.activeElement);
+    this.maybeOpen(deepActiveElement());
   }
 
   private listen(target: EventTarget, type: string, fn: EventListener, capture: boolean): void {
@@ -47,7 +55,7 @@ export class AutofillMenu {
   /** The picked passkey's ceremony failed: offer the menu again on the next focus or click. */
   rearm(): void {
     this.armed = true;
-    if (isWebauthnField(document.activeElement)) this.maybeOpen(document.activeElement);
+    this.maybeOpen(deepActiveElement());
   }
 
   /** After a pick (its ceremony runs) or when asked: hide, and stay hidden until re-armed. */
@@ -74,20 +82,22 @@ export class AutofillMenu {
       frame.setAttribute('tabindex', '-1');
       frame.setAttribute('allowtransparency', 'true');
       const height = HEADER_HEIGHT + Math.min(this.count, MAX_ROWS) * ROW_HEIGHT + 10;
-      frame.style.cssText = [
-        'position:fixed',
-        'z-index:2147483647',
-        'border:0',
-        'margin:0',
-        'padding:0',
-        'background:transparent',
-        'color-scheme:normal',
-        `width:${WIDTH}px`,
-        `height:${height}px`,
-        'display:block',
-        'visibility:visible',
-        'opacity:1',
-      ].map((d) => `${d} !important`).join(';');
+      // !important throughout, so the page's own CSS cannot move, hide or reshape the menu.
+      const styles: Record<string, string> = {
+        position: 'fixed',
+        'z-index': '2147483647',
+        border: '0',
+        margin: '0',
+        padding: '0',
+        background: 'transparent',
+        'color-scheme': 'normal',
+        width: `${WIDTH}px`,
+        height: `${height}px`,
+        display: 'block',
+        visibility: 'visible',
+        opacity: '1',
+      };
+      for (const [name, value] of Object.entries(styles)) frame.style.setProperty(name, value, 'important');
       document.documentElement.appendChild(frame);
       this.frame = frame;
     }
@@ -108,7 +118,7 @@ export class AutofillMenu {
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (!this.frame || e.target !== this.field) return;
+    if (!this.frame || e.composedPath()[0] !== this.field) return;
     if (e.key === 'Escape') {
       e.preventDefault();
       this.close();
@@ -120,11 +130,12 @@ export class AutofillMenu {
   }
 
   private onFocusOut(e: FocusEvent): void {
-    if (!this.frame || e.target !== this.field) return;
+    if (!this.frame || e.composedPath()[0] !== this.field) return;
     // Clicking into the menu moves focus to its frame: keep it open for that click.
     if (e.relatedTarget === this.frame) return;
     setTimeout(() => {
-      if (document.activeElement !== this.frame && document.activeElement !== this.field) this.close();
+      const active = deepActiveElement();
+      if (active !== this.frame && active !== this.field) this.close();
     }, 150);
   }
 }

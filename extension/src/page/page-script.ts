@@ -10,15 +10,24 @@ import { makeWrappers } from './wrappers';
 
 type CredentialFn = (options?: unknown) => Promise<Credential | null>;
 
+/**
+ * Waits until the document has focus, at most FOCUS_WAIT_MS: after Latchkey's window was in
+ * front the browser may take a moment to give focus back (and without a window manager it may
+ * never do so; the browser's own call then fails as it would have anyway).
+ */
+const FOCUS_WAIT_MS = 10_000;
+
 function whenFocused(signal: AbortSignal | undefined): Promise<void> {
   if (document.hasFocus()) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
+      clearTimeout(timer);
       window.removeEventListener('focus', done);
       signal?.removeEventListener('abort', done);
       // An abort resolves too: the browser's own call then rejects with the signal's reason.
       resolve();
     };
+    const timer = setTimeout(done, FOCUS_WAIT_MS);
     window.addEventListener('focus', done);
     signal?.addEventListener('abort', done);
   });

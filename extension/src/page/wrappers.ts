@@ -200,14 +200,14 @@ export function makeWrappers(deps: WrapperDeps) {
       const options = arguments[0] as unknown;
       if (routeCreate(options) === 'native') return deps.originalCreate(options);
       return ceremony('create', options, deps.originalCreate);
-    },
+    } as CredentialFn,
     get: function get(this: unknown): Promise<Credential | null> {
       const options = arguments[0] as unknown;
       const route = routeGet(options);
       if (route === 'native') return deps.originalGet(options);
       if (route === 'conditional') return conditional(options);
       return ceremony('get', options, deps.originalGet);
-    },
+    } as CredentialFn,
     isUserVerifyingPlatformAuthenticatorAvailable(native: (() => Promise<boolean>) | undefined) {
       return function isUserVerifyingPlatformAuthenticatorAvailable(): Promise<boolean> {
         return nativeOr(native);
@@ -220,7 +220,12 @@ export function makeWrappers(deps: WrapperDeps) {
     },
     getClientCapabilities(native: () => Promise<Record<string, boolean>>) {
       return async function getClientCapabilities(): Promise<Record<string, boolean>> {
-        const capabilities: Record<string, boolean> = { ...(await native()) };
+        let capabilities: Record<string, boolean> = {};
+        try {
+          capabilities = { ...(await native()) };
+        } catch {
+          // the browser's own answer failed; Latchkey's additions still stand
+        }
         if (await latchkeyAvailable()) {
           for (const key of LATCHKEY_CAPABILITIES) capabilities[key] = true;
         }

@@ -9,10 +9,15 @@ const $ = <T extends HTMLElement>(id: string) => document.querySelector<T>(`[dat
 
 let currentOrigin: string | null = null;
 
+/**
+ * The site the switch is about: the active tab's origin. When the popup is opened as a page of
+ * its own (popup.html?site=ORIGIN, as end-to-end tests do) the `site` parameter names it.
+ */
 async function activeOrigin(): Promise<string | null> {
-  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  const param = new URLSearchParams(location.search).get('site');
+  const url = param ?? (await chrome.tabs.query({ active: true, currentWindow: true }))[0]?.url;
   try {
-    const origin = tab?.url ? new URL(tab.url).origin : null;
+    const origin = url ? new URL(url).origin : null;
     return origin && origin !== 'null' && /^https?:/.test(origin) ? origin : null;
   } catch {
     return null;
