@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use latchkey_bridge::BridgeServer;
+use latchkey_bridge::{BridgeServer, Doors};
 use latchkey_session::bridge_handler::SessionHandler;
 use latchkey_session::Session;
 use tauri::AppHandle;
@@ -13,7 +13,11 @@ use tauri::AppHandle;
 pub fn start(_app: AppHandle, session: Arc<Session>) {
     match BridgeServer::bind(session.data_dir()) {
         Ok(server) => {
-            server.spawn(Arc::new(SessionHandler(session.clone())));
+            // The browser door only for the host installed beside this app.
+            server.spawn(
+                Arc::new(SessionHandler(session.clone())),
+                Doors::beside_current_exe(),
+            );
         }
         Err(e) => eprintln!(
             "latchkey: the CLI and browser cannot reach this window ({e}); they will open the vault themselves when it is free"

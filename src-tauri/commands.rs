@@ -105,6 +105,8 @@ pub fn current_prompt(session: S<'_>) -> Option<Prompt> {
 }
 
 /// Only the visible prompt window may answer: a hidden or minimized window cannot approve.
+/// `another_device` is the browser prompts' "Use another device or security key" (then
+/// `approve` is ignored): the browser asks its own authenticators.
 #[tauri::command]
 pub async fn answer_prompt<R: Runtime>(
     window: WebviewWindow<R>,
@@ -112,12 +114,16 @@ pub async fn answer_prompt<R: Runtime>(
     id: String,
     approve: bool,
     account: Option<usize>,
+    another_device: Option<bool>,
 ) -> Result<(), String> {
     if window.label() != crate::windows::PROMPT_LABEL
         || !window.is_visible().unwrap_or(false)
         || window.is_minimized().unwrap_or(true)
     {
         return Err("requests can only be answered in the visible Latchkey prompt".into());
+    }
+    if another_device == Some(true) {
+        return blocking(&session, move |s| s.answer_another_device(&id)).await;
     }
     blocking(&session, move |s| s.answer_prompt(&id, approve, account)).await
 }

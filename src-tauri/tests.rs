@@ -285,3 +285,46 @@ fn a_damaged_vault_fails_unlock_with_the_repair_hint_and_repair_vault_fixes_it()
     // While open there is nothing to repair.
     assert!(call(&f.main, "repair_vault", json!({})).is_err());
 }
+
+/// Issue 8: a browser's prompt reaches the window with the browser's name and the "another
+/// device" choice (never the request's tag), and the window's "Use another device or security
+/// key" answers through `answer_prompt`: the ceremony ends with UseAnotherDevice, nothing
+/// stored.
+#[test]
+fn a_browser_prompt_names_the_browser_and_can_be_sent_to_another_device() {
+    let f = fixture();
+    call(&f.main, "unlock", json!({})).unwrap();
+    let s = f.session.clone();
+    let ceremony = std::thread::spawn(move || {
+        s.webauthn_create_for(
+            latchkey_authenticator::Door::Browser,
+            "http://localhost:8787",
+            r#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rp":{"name":"Demo"},
+                "user":{"id":"YWxpY2U","name":"alice","displayName":"Alice"},
+                "pubKeyCredParams":[{"type":"public-key","alg":-7}]}"#,
+            latchkey_session::RequestInfo {
+                tag: Some("tag-not-for-the-window".into()),
+                client: Some("Chromium".into()),
+            },
+        )
+    });
+    let prompt = wait_prompt(&f);
+    assert_eq!(prompt["door"], "browser");
+    assert_eq!(prompt["client"], "Chromium");
+    assert_eq!(prompt["anotherDevice"], true);
+    assert_eq!(prompt["origin"], "http://localhost:8787");
+    assert!(prompt.get("tag").is_none(), "{prompt}");
+    let id = prompt["id"].clone();
+    let answer = json!({"id": id, "approve": false, "account": null, "anotherDevice": true});
+    assert!(call(&f.main, "answer_prompt", answer.clone()).is_err());
+    call(&f.prompt, "answer_prompt", answer).unwrap();
+    let err = ceremony.join().unwrap().unwrap_err();
+    assert!(
+        matches!(err, latchkey_session::SessionError::UseAnotherDevice),
+        "{err}"
+    );
+    assert_eq!(
+        call(&f.main, "list_passkeys", json!({})).unwrap(),
+        json!([])
+    );
+}

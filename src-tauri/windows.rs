@@ -34,6 +34,11 @@ impl SessionEvents for WindowEvents {
     fn settings_changed(&self) {
         self.emit("settings-changed");
     }
+    fn show_main(&self) {
+        let app = self.app.clone();
+        // Asked from a socket thread; window calls belong on the main thread.
+        let _ = self.app.run_on_main_thread(move || show_main(&app));
+    }
     fn prompt_changed(&self, pending: bool) {
         self.emit("prompt-changed");
         let app = self.app.clone();

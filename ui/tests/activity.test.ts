@@ -30,6 +30,8 @@ describe('describeActivity', () => {
       'The settings file was changed outside Latchkey; the safe settings were put back',
     ],
     [e({ kind: 'approved', rpId: null }), 'Signed in to an unknown site as alice'],
+    [e({ kind: 'cancelled' }), 'A request from example.com was cancelled by the page'],
+    [e({ kind: 'another-device' }), 'Sent a request from example.com to another device or security key'],
   ])('%o -> %s', (entry, text) => {
     expect(describeActivity(entry)).toBe(text);
   });

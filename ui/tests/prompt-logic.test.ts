@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   accountForApproval,
+  clientName,
   defaultAccount,
   isNoPasskey,
+  offersAnotherDevice,
+  originLabel,
+  unlockMessage,
   originHost,
   originMatchesRp,
   originWarning,
@@ -97,5 +101,32 @@ describe('accounts', () => {
     expect(queuedLabel(0)).toBeNull();
     expect(queuedLabel(1)).toBe('1 more request waiting');
     expect(queuedLabel(4)).toBe('4 more requests waiting');
+  });
+});
+
+describe('the browser door', () => {
+  it('titles the unlock prompt and names the browser and the site', () => {
+    const p = prompt({ operation: 'unlock', rpId: 'localhost', origin: 'http://localhost:8787', accounts: [], client: 'Chromium' });
+    expect(promptTitle(p)).toBe('Unlock Latchkey to continue');
+    expect(isNoPasskey(p)).toBe(false);
+    expect(unlockMessage(p)).toBe('Chromium wants to use a passkey for localhost. Latchkey is locked.');
+    expect(unlockMessage({ client: null, rpId: 'example.com' })).toBe(
+      'A browser wants to use a passkey for example.com. Latchkey is locked.',
+    );
+    expect(clientName({ client: '  ' })).toBe('a browser');
+    expect(clientName({ client: 'Firefox' })).toBe('Firefox');
+  });
+
+  it('shows a browser the whole origin and other doors the host', () => {
+    expect(originLabel({ door: 'browser', origin: 'http://localhost:8787' })).toBe('http://localhost:8787');
+    expect(originLabel({ door: 'browser', origin: 'https://Example.com/' })).toBe('https://example.com');
+    expect(originLabel({ door: 'cli', origin: 'https://example.com' })).toBe('example.com');
+    expect(originLabel({ door: 'browser', origin: null })).toBeNull();
+  });
+
+  it('offers another device only when the app says so', () => {
+    expect(offersAnotherDevice({ anotherDevice: true })).toBe(true);
+    expect(offersAnotherDevice({ anotherDevice: false })).toBe(false);
+    expect(offersAnotherDevice({})).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
 //! - [`protocol`]: the messages, defined once, versioned, newline-delimited JSON.
 //! - [`socket`]: where the socket lives (one per vault, only in the user's private runtime dir)
 //!   and the checks both ends make (directory and socket owned by us, 0700/0600, peer uid).
-//! - [`peer`]: who connected, from the kernel; the door shown on the prompt comes from here.
+//! - [`peer`]: who connected, from the kernel; the door shown on the prompt comes from here,
+//!   and the browser door only for the trusted host binary ([`Doors`]).
 //! - [`server`] / [`client`]: the two ends.
 
 //!
@@ -21,7 +22,7 @@ pub mod socket;
 
 #[cfg(unix)]
 pub use client::{BridgeClient, ClientError};
-pub use peer::Peer;
+pub use peer::{Doors, Peer, BROWSER_HOST_NAME};
 pub use protocol::{
     Door, ErrorKind, Op, Outcome, PasskeyView, Reply, ReplyError, Request, PROTOCOL_VERSION,
 };

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::peer::Peer;
+use crate::peer::{Doors, Peer};
 use crate::protocol::{
     parse_request, request_id, ErrorKind, Outcome, Reply, ReplyError, Request, MAX_LINE_BYTES,
     PROTOCOL_VERSION,
@@ -76,7 +76,8 @@ impl BridgeServer {
     }
 
     /// Serves until the process ends, one thread per connection, at most [`MAX_CONNECTIONS`].
-    pub fn serve(self, handler: Arc<dyn Handler>) {
+    /// `doors` decides which peers are the browser door (see [`Doors`]).
+    pub fn serve(self, handler: Arc<dyn Handler>, doors: Doors) {
         let open = Arc::new(AtomicUsize::new(0));
         for stream in self.listener.incoming() {
             let Ok(stream) = stream else { continue };
@@ -91,7 +92,7 @@ impl BridgeServer {
                 continue;
             }
             let slot = Slot::take(&open);
-            let peer = Peer::from_credentials(uid, pid);
+            let peer = Peer::from_credentials(uid, pid, &doors);
             let handler = handler.clone();
             std::thread::spawn(move || {
                 let _slot = slot;
@@ -101,8 +102,8 @@ impl BridgeServer {
     }
 
     /// Serves on a background thread.
-    pub fn spawn(self, handler: Arc<dyn Handler>) -> std::thread::JoinHandle<()> {
-        std::thread::spawn(move || self.serve(handler))
+    pub fn spawn(self, handler: Arc<dyn Handler>, doors: Doors) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || self.serve(handler, doors))
     }
 }
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use latchkey_bridge::protocol::parse_request;
 use latchkey_bridge::{
-    BridgeClient, BridgeServer, ClientError, Door, ErrorKind, Handler, Op, Peer, ReplyError,
-    Request, MAX_CONNECTIONS,
+    BridgeClient, BridgeServer, ClientError, Door, Doors, ErrorKind, Handler, Op, Peer, ReplyError,
+    Request, BROWSER_HOST_NAME, MAX_CONNECTIONS,
 };
 
 /// Answers `status` at once with the door and peer it was given, sleeps on `lock` (a person at
@@ -40,10 +40,14 @@ impl Handler for Echo {
 }
 
 fn server() -> (tempfile::TempDir, std::path::PathBuf) {
+    server_trusting(Doors::without_browser())
+}
+
+fn server_trusting(doors: Doors) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run").join("bridge-test.sock");
     let server = BridgeServer::bind_at(&path).unwrap();
-    server.spawn(Arc::new(Echo));
+    server.spawn(Arc::new(Echo), doors);
     (dir, path)
 }
 
@@ -105,7 +109,7 @@ fn a_live_socket_is_not_stolen_and_a_stale_one_is_replaced() {
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     assert!(stale.exists());
     let s = BridgeServer::bind_at(&stale).unwrap();
-    s.spawn(Arc::new(Echo));
+    s.spawn(Arc::new(Echo), Doors::without_browser());
     assert!(client(&stale).call(Op::Status).is_ok());
 }
 
@@ -231,25 +235,60 @@ fn the_door_comes_from_the_peer_not_from_the_request() {
     assert_eq!(ok["exe"], exe.to_str().unwrap(), "{reply}");
 }
 
-/// A copy of this test binary named like the CLI is shown as the CLI: the name decides.
-#[test]
-fn a_peer_named_latchkey_is_the_cli() {
-    let (_d, path) = server();
+/// A copy of this test binary named `name` in a fresh directory.
+fn copy_of_this_binary_as(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let bin_dir = tempfile::tempdir().unwrap();
-    let bin = bin_dir.path().join("latchkey");
+    let bin = bin_dir.path().join(name);
     let cp = std::process::Command::new("cp")
         .arg(std::env::current_exe().unwrap())
         .arg(&bin)
         .status()
         .unwrap();
     assert!(cp.success());
-    let out = std::process::Command::new(&bin)
+    (bin_dir, bin)
+}
+
+/// The door the server gave `bin` (a copy of this test binary) when it asked `status`.
+fn door_seen_by(bin: &std::path::Path, socket: &std::path::Path) -> String {
+    let out = std::process::Command::new(bin)
         .args(["child_status", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_SOCKET, &path)
+        .env(CHILD_SOCKET, socket)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("DOOR=\"cli\""), "{stdout}");
+    stdout
+        .lines()
+        .find_map(|l| l.split_once("DOOR=").map(|(_, door)| door))
+        .unwrap_or_else(|| panic!("the child printed no door: {stdout}"))
+        .to_owned()
+}
+
+/// A copy of this test binary named like the CLI is shown as the CLI: the name decides.
+#[test]
+fn a_peer_named_latchkey_is_the_cli() {
+    let (_d, path) = server();
+    let (_bin_dir, bin) = copy_of_this_binary_as("latchkey");
+    assert_eq!(door_seen_by(&bin, &path), "\"cli\"");
+}
+
+/// Issue 8: the browser door is given only to the host binary the app trusts. A program named
+/// `latchkey-browser-host` anywhere else (any local program could name itself so) is just
+/// another program, and so is the trusted name when no host is trusted at all.
+#[test]
+fn only_the_trusted_browser_host_is_the_browser_door() {
+    let (_trusted_dir, trusted) = copy_of_this_binary_as(BROWSER_HOST_NAME);
+    let (_other_dir, impostor) = copy_of_this_binary_as(BROWSER_HOST_NAME);
+    let (_d, path) = server_trusting(Doors::with_browser_host(&trusted));
+    assert_eq!(door_seen_by(&trusted, &path), "\"browser\"");
+    assert_eq!(door_seen_by(&impostor, &path), "\"program\"");
+    // A symlink to the trusted binary runs the trusted file: the kernel names the real path.
+    let link_dir = tempfile::tempdir().unwrap();
+    let link = link_dir.path().join(BROWSER_HOST_NAME);
+    std::os::unix::fs::symlink(&trusted, &link).unwrap();
+    assert_eq!(door_seen_by(&link, &path), "\"browser\"");
+
+    let (_d2, untrusting) = server();
+    assert_eq!(door_seen_by(&trusted, &untrusting), "\"program\"");
 }
 
 const CHILD_SOCKET: &str = "LATCHKEY_BRIDGE_TEST_SOCKET";

@@ -41,7 +41,10 @@ fn run_app(dir: &Path) -> ! {
     // A short undo window: a delete through the app is final after it.
     session.set_timeouts(Duration::from_secs(20), Duration::from_millis(300));
     let server = latchkey_bridge::BridgeServer::bind(dir).expect("the app's socket");
-    let _serving = server.spawn(Arc::new(SessionHandler(session.clone())));
+    let _serving = server.spawn(
+        Arc::new(SessionHandler(session.clone())),
+        doors_of_this_build(),
+    );
     if let Err(e) = session.unlock() {
         println!("UNLOCK-FAILED {e}");
         std::process::exit(3);
@@ -207,4 +210,15 @@ fn the_vault_opens_after_every_kill_of_the_running_app() {
         &dir,
         Limits::from_env("LATCHKEY_APP_STORM", 100, 80),
     );
+}
+
+/// The browser host of this build (`target/<profile>/latchkey-browser-host`): the test binary
+/// is in `target/<profile>/deps/`, and the app trusts the host beside itself.
+fn doors_of_this_build() -> latchkey_bridge::Doors {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
 }

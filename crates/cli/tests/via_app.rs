@@ -30,7 +30,10 @@ fn app(dir: &std::path::Path) -> App {
         Arc::new(NoEvents),
     );
     let server = BridgeServer::bind(dir).expect("the app's socket");
-    let handle = server.spawn(Arc::new(SessionHandler(session.clone())));
+    let handle = server.spawn(
+        Arc::new(SessionHandler(session.clone())),
+        doors_of_this_build(),
+    );
     App {
         session,
         _server: handle,
@@ -262,4 +265,15 @@ fn repair_is_refused_while_the_app_has_the_vault_and_touches_nothing() {
         out.stderr
     );
     assert_eq!(fingerprint(&dir), before);
+}
+
+/// The browser host of this build (`target/<profile>/latchkey-browser-host`): the test binary
+/// is in `target/<profile>/deps/`, and the app trusts the host beside itself.
+fn doors_of_this_build() -> latchkey_bridge::Doors {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
 }

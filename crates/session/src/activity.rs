@@ -24,6 +24,10 @@ pub enum ActivityKind {
     /// At unlock, settings.json's security part did not carry the vault's MAC (edited outside
     /// Latchkey, or copied from elsewhere): the strict defaults were put back.
     SettingsReset,
+    /// The client withdrew a request while it waited for the person (a page aborted it).
+    Cancelled,
+    /// The person sent a browser's request to another device or security key.
+    AnotherDevice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +38,6 @@ pub struct ActivityEntry {
     pub kind: ActivityKind,
     pub rp_id: Option<String>,
     pub account: Option<String>,
-    /// "app", "cli", "browser" or "usb".
+    /// "app", "cli", "browser", "usb" or "program".
     pub door: String,
 }

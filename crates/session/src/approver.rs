@@ -2,6 +2,11 @@
 //! prompt window, and the person's answer (or the timeout) decides. Which OS check approving
 //! needs is fixed here: the ceremony's check (never reused when user verification is
 //! required), or none for a sign-in with no passkey, which is shown but never signs.
+//!
+//! The browser door differs in three ways: a sign-in with no usable passkey is answered at
+//! once, without a prompt (the browser then asks its own authenticators, so a site keeps
+//! working; see [`Withdrawn::NoPasskey`]); its prompts name the browser and offer "use another
+//! device"; and its requests can be withdrawn by the page ([`Withdrawn::Aborted`]).
 
 use std::sync::Mutex;
 
@@ -20,6 +25,8 @@ pub(crate) struct PromptApprover<'a> {
     door: Door,
     /// `--account`: only the sign-in candidates this names are offered.
     account: Option<String>,
+    /// Who asks, for the prompt (browser door only) and the client's name for the request.
+    request: RequestInfo,
     /// What was asked and, when refused, how: for the activity log.
     outcome: Mutex<Option<Decision>>,
 }
@@ -29,8 +36,31 @@ pub(crate) struct Decision {
     pub(crate) operation: Operation,
     pub(crate) rp_id: String,
     pub(crate) account: Option<String>,
-    /// `Some` when refused (denied or timed out).
+    /// `Some` when refused (denied, timed out, cancelled, sent to another device).
     pub(crate) refusal: Option<ActivityKind>,
+    /// Set when the ceremony must answer something other than the authenticator's refusal.
+    pub(crate) withdrawn: Option<Withdrawn>,
+}
+
+/// A ceremony that ended for a reason the authenticator has no word for: the session answers
+/// these instead of the authenticator's generic NotAllowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Withdrawn {
+    /// The client cancelled it (the page aborted).
+    Aborted,
+    /// The person chose "use another device or security key".
+    AnotherDevice,
+    /// (Browser door) Latchkey holds no passkey this sign-in can use.
+    NoPasskey,
+}
+
+/// What a socket request says about itself, beyond the WebAuthn options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The client's name for the request, so it can be cancelled.
+    pub tag: Option<String>,
+    /// The browser's name (browser door only; ignored from any other door).
+    pub client: Option<String>,
 }
 
 /// Why a prompt was refused without being shown.
@@ -38,11 +68,17 @@ pub(crate) const TOO_MANY: &str =
     "too many requests are waiting for your approval; answer them in the Latchkey window, or wait for them to time out, then try again";
 
 impl<'a> PromptApprover<'a> {
-    pub(crate) fn new(session: &'a Session, door: Door, account: Option<&str>) -> Self {
+    pub(crate) fn new(
+        session: &'a Session,
+        door: Door,
+        account: Option<&str>,
+        request: RequestInfo,
+    ) -> Self {
         PromptApprover {
             session,
             door,
             account: account.map(str::to_owned),
+            request,
             outcome: Mutex::new(None),
         }
     }
@@ -88,6 +124,21 @@ impl UserInteraction for PromptApprover<'_> {
         // which sites have one), and nothing is signed whatever the answer.
         let no_passkey =
             request.operation == Operation::GetAssertion && request.accounts.is_empty();
+        let browser = self.door == Door::Browser;
+        if no_passkey && browser {
+            // The browser's own authenticators may hold one: say so at once, no prompt.
+            *self.outcome.lock().unwrap() = Some(Decision {
+                operation: request.operation,
+                rp_id: request.rp_id.to_owned(),
+                account: None,
+                refusal: None,
+                withdrawn: Some(Withdrawn::NoPasskey),
+            });
+            return Err(Refusal::Unavailable(format!(
+                "Latchkey holds no passkey for {} that this request can use",
+                request.rp_id
+            )));
+        }
         let offered = self.offered(request)?;
         let check = if no_passkey {
             OsCheck::None
@@ -103,6 +154,13 @@ impl UserInteraction for PromptApprover<'_> {
             rp_name: request.rp_name.map(str::to_owned),
             origin: request.origin.map(str::to_owned),
             door: door_name(self.door).to_owned(),
+            client: if browser {
+                Some(client_label(self.request.client.as_deref()))
+            } else {
+                None
+            },
+            another_device: browser
+                && matches!(operation, PromptOperation::Create | PromptOperation::SignIn),
             accounts: offered
                 .iter()
                 .enumerate()
@@ -119,6 +177,7 @@ impl UserInteraction for PromptApprover<'_> {
             expires_at: 0,
             queued: 0,
             check,
+            tag: self.request.tag.clone(),
         };
         let events = &self.session.events;
         let answer = self
@@ -139,13 +198,18 @@ impl UserInteraction for PromptApprover<'_> {
                 .and_then(|i| request.accounts.get(i))
                 .and_then(|a| a.user_name.clone().or(a.user_display_name.clone()))
         };
+        let record_why =
+            |account: Option<String>, refusal: Option<ActivityKind>, why: Option<Withdrawn>| {
+                *self.outcome.lock().unwrap() = Some(Decision {
+                    operation: request.operation,
+                    rp_id: request.rp_id.to_owned(),
+                    account,
+                    refusal,
+                    withdrawn: why,
+                });
+            };
         let record = |account: Option<String>, refusal: Option<ActivityKind>| {
-            *self.outcome.lock().unwrap() = Some(Decision {
-                operation: request.operation,
-                rp_id: request.rp_id.to_owned(),
-                account,
-                refusal,
-            });
+            record_why(account, refusal, None)
         };
         match answer {
             Ok(Answer::Approve { .. }) if no_passkey => {
@@ -164,6 +228,22 @@ impl UserInteraction for PromptApprover<'_> {
                 record(label(None), Some(ActivityKind::Denied));
                 Err(Refusal::Denied)
             }
+            Ok(Answer::AnotherDevice) => {
+                record_why(
+                    label(None),
+                    Some(ActivityKind::AnotherDevice),
+                    Some(Withdrawn::AnotherDevice),
+                );
+                Err(Refusal::Denied)
+            }
+            Err(Unanswered::Cancelled) => {
+                record_why(
+                    label(None),
+                    Some(ActivityKind::Cancelled),
+                    Some(Withdrawn::Aborted),
+                );
+                Err(Refusal::Denied)
+            }
             Err(Unanswered::TimedOut) => {
                 record(label(None), Some(ActivityKind::TimedOut));
                 Err(Refusal::TimedOut)
@@ -171,6 +251,18 @@ impl UserInteraction for PromptApprover<'_> {
             Err(Unanswered::QueueFull) => Err(Refusal::Unavailable(TOO_MANY.into())),
         }
     }
+}
+
+/// The longest browser name shown.
+const CLIENT_MAX_CHARS: usize = 40;
+
+/// The browser's name as the prompt shows it: cleaned like every name Latchkey shows (no
+/// control or direction characters, bounded), "a browser" when the host could not tell.
+pub(crate) fn client_label(client: Option<&str>) -> String {
+    client
+        .map(|c| latchkey_vault::sanitize_name(c, CLIENT_MAX_CHARS))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "a browser".to_owned())
 }
 
 #[cfg(test)]
@@ -201,8 +293,9 @@ mod tests {
     fn ask_without_passkeys(session: &Session) -> Result<Approval, Refusal> {
         let approver = PromptApprover {
             session,
-            door: Door::Browser,
+            door: Door::Cli,
             account: None,
+            request: RequestInfo::default(),
             outcome: Mutex::new(None),
         };
         approver.approve(&ApprovalRequest {
@@ -216,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sign_in_with_no_passkey_waits_for_the_person_and_never_signs() {
+    fn a_sign_in_with_no_passkey_waits_for_the_person_and_never_signs_outside_the_browser() {
         let dir = tempfile::tempdir().unwrap();
         let calls = Arc::new(AtomicUsize::new(0));
         let session = Session::new(
@@ -249,5 +342,13 @@ mod tests {
         let started = Instant::now();
         assert_eq!(ask_without_passkeys(&session), Err(Refusal::TimedOut));
         assert!(started.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn client_names_are_cleaned_and_default_to_a_browser() {
+        assert_eq!(client_label(None), "a browser");
+        assert_eq!(client_label(Some("  \n\u{1b}")), "a browser");
+        assert_eq!(client_label(Some("Chromium\u{202e}x")), "Chromiumx");
+        assert!(client_label(Some(&"F".repeat(500))).chars().count() <= CLIENT_MAX_CHARS);
     }
 }

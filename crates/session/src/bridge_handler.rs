@@ -7,6 +7,7 @@ use latchkey_authenticator::Door;
 use latchkey_bridge::protocol::{self, ErrorKind, Op, ReplyError, Request};
 use latchkey_bridge::{Handler, Peer};
 
+use crate::approver::RequestInfo;
 use crate::session::{Session, SessionError};
 
 pub struct SessionHandler(pub Arc<Session>);
@@ -36,6 +37,11 @@ pub fn reply_error(e: SessionError) -> ReplyError {
         SessionError::Verification(m) => ReplyError::new(ErrorKind::NotAllowedError, m),
         SessionError::NotFound => ReplyError::new(ErrorKind::NotFound, e.to_string()),
         SessionError::Invalid(m) => ReplyError::new(ErrorKind::TypeError, m),
+        SessionError::Aborted => ReplyError::new(ErrorKind::Aborted, e.to_string()),
+        SessionError::UseAnotherDevice => {
+            ReplyError::new(ErrorKind::UseAnotherDevice, e.to_string())
+        }
+        SessionError::NoPasskey(_) => ReplyError::new(ErrorKind::NoPasskey, e.to_string()),
     }
 }
 
@@ -57,26 +63,39 @@ impl Handler for SessionHandler {
                 s.lock();
                 Ok(serde_json::Value::Null)
             }
-            // The browser door's additions: answered by the browser integration (issue 8),
-            // which lands next; until then an app says so rather than guessing.
-            Op::Cancel { .. } | Op::Accounts { .. } | Op::Unlock => {
-                Err(crate::session::SessionError::Invalid(
-                    "this Latchkey app does not support that request yet; update it".into(),
-                ))
+            // Only this door's own request with that tag can be withdrawn.
+            Op::Cancel { tag } => {
+                s.cancel(door_of(door), &tag);
+                Ok(serde_json::Value::Null)
             }
+            Op::Accounts { origin, rp_id } => {
+                s.accounts(door_of(door), &origin, &rp_id).map(|a| json(&a))
+            }
+            Op::Unlock => s.unlock_for_client().map(|st| json(&st)),
             Op::WebauthnCreate {
-                origin, options, ..
-            } => s.webauthn_create(door_of(door), &origin, &options.to_string()),
+                origin,
+                options,
+                tag,
+                client,
+                ..
+            } => s.webauthn_create_for(
+                door_of(door),
+                &origin,
+                &options.to_string(),
+                RequestInfo { tag, client },
+            ),
             Op::WebauthnGet {
                 origin,
                 options,
                 account,
-                ..
-            } => s.webauthn_get_as(
+                tag,
+                client,
+            } => s.webauthn_get_for(
                 door_of(door),
                 &origin,
                 &options.to_string(),
                 account.as_deref(),
+                RequestInfo { tag, client },
             ),
         };
         result.map_err(reply_error)

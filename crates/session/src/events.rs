@@ -10,6 +10,9 @@ pub trait SessionEvents: Send + Sync + 'static {
     /// shell can show (raise, focus) or hide the prompt window.
     fn prompt_changed(&self, _pending: bool) {}
     fn settings_changed(&self) {}
+    /// A client asked to unlock (the browser's "Unlock"): bring the main window up, so the
+    /// person sees what is being unlocked while the OS check asks.
+    fn show_main(&self) {}
 }
 
 /// For tests and headless use.

@@ -22,6 +22,7 @@ pub mod settings;
 mod store;
 
 pub use activity::{ActivityEntry, ActivityKind};
+pub use approver::RequestInfo;
 pub use events::{NoEvents, SessionEvents};
 /// Which door a request came through (re-exported so the shell needs no authenticator import).
 pub use latchkey_authenticator::Door;

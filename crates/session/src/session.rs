@@ -8,13 +8,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::client::{self, ClientError};
 use latchkey_authenticator::{Authenticator, Door, Operation};
+use latchkey_bridge::protocol::AccountView;
 use latchkey_bridge::PasskeyView;
 use latchkey_vault::{alg, hex, KeyStore, PasskeyMeta, Vault, VaultError};
 use latchkey_verify::{VerificationRequest, Verifier};
 use serde::Serialize;
 
 use crate::activity::{ActivityEntry, ActivityKind};
-use crate::approver::{PromptApprover, TOO_MANY};
+use crate::approver::{client_label, PromptApprover, RequestInfo, Withdrawn, TOO_MANY};
 use crate::events::SessionEvents;
 use crate::prompts::{
     Answer, OsCheck, Prompt, PromptAccount, PromptOperation, PromptQueue, Unanswered,
@@ -36,6 +37,17 @@ pub enum SessionError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// The client withdrew the request (the page aborted) before the person answered.
+    #[error("the request was cancelled by the page that made it")]
+    Aborted,
+    /// The person chose "use another device or security key" at the prompt.
+    #[error(
+        "the person chose to use another device or security key; nothing was stored or signed"
+    )]
+    UseAnotherDevice,
+    /// (Browser door) no passkey here fits the sign-in: the browser asks its own authenticators.
+    #[error("Latchkey holds no passkey for {0} that this sign-in can use; use another device or security key")]
+    NoPasskey(String),
 }
 
 /// A passkey as the windows and the socket show it (the protocol's [`PasskeyView`]).
@@ -310,7 +322,56 @@ impl Session {
             self.log(ActivityKind::SettingsReset, None, None, Door::App);
         }
         self.events.unlocked();
+        // Browser requests that waited for this go on to their own prompts.
+        self.prompts.release_unlock_prompts();
         Ok(())
+    }
+
+    /// A client's "unlock" (the browser extension's Unlock button): brings the main window up
+    /// and unlocks behind the OS check, like the lock screen.
+    pub fn unlock_for_client(&self) -> Result<VaultStatus, SessionError> {
+        self.events.show_main();
+        self.unlock()?;
+        Ok(self.status())
+    }
+
+    /// The passkeys for `rp_id`, as a browser's passkey autofill menu lists them: names only.
+    /// `rp_id` must be valid for `origin` by the ceremonies' rule (a page may only list its own
+    /// site's accounts); only the browser and CLI doors may ask, and only while unlocked.
+    pub fn accounts(
+        &self,
+        door: Door,
+        origin: &str,
+        rp_id: &str,
+    ) -> Result<Vec<AccountView>, SessionError> {
+        if !matches!(door, Door::Browser | Door::Cli) {
+            return Err(SessionError::WebAuthn(ClientError::NotAllowed(
+                "only the browser extension and the latchkey command may list a site's accounts"
+                    .into(),
+            )));
+        }
+        let origin = client::serialized_origin(origin)?;
+        let rp_id = client::effective_rp_id(&origin, Some(rp_id))?;
+        let mut metas = self.vault_op(|v| v.list())?;
+        metas.retain(|m| m.rp_id == rp_id && !self.is_pending_delete(&m.credential_id));
+        metas.sort_by_key(|m| (account_of(m), m.created_at));
+        Ok(metas
+            .iter()
+            .map(|m| AccountView {
+                credential_id: URL_SAFE_NO_PAD.encode(&m.credential_id),
+                user_name: m.user_name.clone(),
+                user_display_name: m.user_display_name.clone(),
+                nickname: m.nickname.clone(),
+            })
+            .collect())
+    }
+
+    /// Withdraws the waiting request `door` sent with `tag` (the page aborted it): its prompt
+    /// goes away and its ceremony answers [`SessionError::Aborted`]. Returns whether a prompt
+    /// was waiting. Only the same door's requests match, so one client cannot withdraw
+    /// another's.
+    pub fn cancel(&self, door: Door, tag: &str) -> bool {
+        self.prompts.cancel(door_name(door), tag)
     }
 
     /// Takes the settings file's security fields if its MAC is the vault's; otherwise the
@@ -609,6 +670,12 @@ impl Session {
         let prompt = self.prompts.shown(id).ok_or_else(|| {
             SessionError::Invalid("that request is no longer waiting; it may have timed out".into())
         })?;
+        if prompt.operation == PromptOperation::Unlock {
+            // The unlock's own OS check; when it fails the prompt stays. Unlocking answers
+            // every waiting unlock prompt, this one included.
+            self.unlock()?;
+            return Ok(());
+        }
         let verified = match prompt.check {
             OsCheck::None => false,
             OsCheck::Ceremony { always } => {
@@ -619,6 +686,7 @@ impl Session {
                     PromptOperation::Create => "create a passkey",
                     PromptOperation::SignIn => "sign in",
                     PromptOperation::Delete => "delete a passkey",
+                    PromptOperation::Unlock => "unlock Latchkey",
                 };
                 self.verify_for_ceremony(what, &prompt.rp_id, label.as_deref(), always)
                     .map_err(SessionError::Verification)?
@@ -629,6 +697,24 @@ impl Session {
             .map_err(SessionError::Invalid)
     }
 
+    /// "Use another device or security key" at the prompt `id` (which must be the one shown
+    /// and offer it): a browser request ends with [`SessionError::UseAnotherDevice`] (or, at
+    /// the unlock prompt, [`SessionError::Locked`]) and the browser asks its own authenticators.
+    pub fn answer_another_device(&self, id: &str) -> Result<(), SessionError> {
+        self.touch();
+        let prompt = self.prompts.shown(id).ok_or_else(|| {
+            SessionError::Invalid("that request is no longer waiting; it may have timed out".into())
+        })?;
+        if !prompt.another_device {
+            return Err(SessionError::Invalid(
+                "this request cannot be sent to another device".into(),
+            ));
+        }
+        self.prompts
+            .answer(id, Answer::AnotherDevice)
+            .map_err(SessionError::Invalid)
+    }
+
     /// navigator.credentials.create() for any door; the person answers in the prompt window.
     pub fn webauthn_create(
         &self,
@@ -636,7 +722,19 @@ impl Session {
         origin: &str,
         options_json: &str,
     ) -> Result<serde_json::Value, SessionError> {
-        self.ceremony(door, |auth| {
+        self.webauthn_create_for(door, origin, options_json, RequestInfo::default())
+    }
+
+    /// [`Session::webauthn_create`] with what a socket request says about itself: its tag
+    /// (so it can be cancelled) and, from the browser door, the browser's name.
+    pub fn webauthn_create_for(
+        &self,
+        door: Door,
+        origin: &str,
+        options_json: &str,
+        request: RequestInfo,
+    ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony_as(door, None, origin, request, |auth| {
             client::create(auth, origin, options_json, door)
         })
     }
@@ -661,7 +759,20 @@ impl Session {
         options_json: &str,
         account: Option<&str>,
     ) -> Result<serde_json::Value, SessionError> {
-        self.ceremony_as(door, account, |auth| {
+        self.webauthn_get_for(door, origin, options_json, account, RequestInfo::default())
+    }
+
+    /// [`Session::webauthn_get_as`] with the request's tag and client (see
+    /// [`Session::webauthn_create_for`]).
+    pub fn webauthn_get_for(
+        &self,
+        door: Door,
+        origin: &str,
+        options_json: &str,
+        account: Option<&str>,
+        request: RequestInfo,
+    ) -> Result<serde_json::Value, SessionError> {
+        self.ceremony_as(door, account, origin, request, |auth| {
             client::get(auth, origin, options_json, door)
         })
     }
@@ -679,6 +790,8 @@ impl Session {
             rp_name: m.rp_name.clone(),
             origin: None,
             door: door_name(door).to_owned(),
+            client: None,
+            another_device: false,
             accounts: vec![PromptAccount {
                 index: 0,
                 user_name: m.user_name.clone(),
@@ -688,6 +801,7 @@ impl Session {
             expires_at: 0,
             queued: 0,
             check: OsCheck::None,
+            tag: None,
         };
         let events = &self.events;
         let answer = self.prompts.ask(prompt, self.prompt_timeout(), &|pending| {
@@ -722,35 +836,83 @@ impl Session {
                     "nobody confirmed the deletion in the Latchkey window in time; nothing was deleted"
                 }))
             }
+            // Nobody asks to delete through the window with another device, and a delete has
+            // no tag to cancel it by.
+            Ok(Answer::AnotherDevice) | Err(Unanswered::Cancelled) => Err(refused(
+                "the deletion was not confirmed; nothing was deleted",
+            )),
             Err(Unanswered::QueueFull) => Err(refused(TOO_MANY)),
         }
     }
 
-    fn ceremony(
-        &self,
-        door: Door,
-        run: impl FnOnce(
-            &mut Authenticator<SessionStore<'_>, PromptApprover<'_>>,
-        ) -> Result<serde_json::Value, ClientError>,
-    ) -> Result<serde_json::Value, SessionError> {
-        self.ceremony_as(door, None, run)
+    /// A browser's request while locked: an "unlock" prompt naming the browser and the site.
+    /// Returns once the vault is unlocked (at this prompt or in the main window); "another
+    /// device", Deny or the timeout leave it locked ([`SessionError::Locked`]: the browser then
+    /// asks its own authenticators), and the page's cancel withdraws it.
+    fn wait_for_unlock(&self, origin: &str, request: &RequestInfo) -> Result<(), SessionError> {
+        let origin = client::serialized_origin(origin)?;
+        let domain = client::effective_rp_id(&origin, None)?;
+        let prompt = Prompt {
+            id: String::new(),
+            operation: PromptOperation::Unlock,
+            rp_id: domain.clone(),
+            rp_name: None,
+            origin: Some(origin),
+            door: door_name(Door::Browser).to_owned(),
+            client: Some(client_label(request.client.as_deref())),
+            another_device: true,
+            accounts: Vec::new(),
+            expires_at: 0,
+            queued: 0,
+            check: OsCheck::None,
+            tag: request.tag.clone(),
+        };
+        let events = &self.events;
+        let answer = self.prompts.ask(prompt, self.prompt_timeout(), &|pending| {
+            events.prompt_changed(pending)
+        });
+        match answer {
+            Ok(Answer::Approve { .. }) if self.vault.lock().unwrap().is_some() => Ok(()),
+            Ok(_) | Err(Unanswered::TimedOut) => Err(SessionError::Locked),
+            Err(Unanswered::Cancelled) => Err(SessionError::Aborted),
+            Err(Unanswered::QueueFull) => Err(SessionError::WebAuthn(ClientError::NotAllowed(
+                TOO_MANY.into(),
+            ))),
+        }
     }
 
     fn ceremony_as(
         &self,
         door: Door,
         account: Option<&str>,
+        origin: &str,
+        request: RequestInfo,
         run: impl FnOnce(
             &mut Authenticator<SessionStore<'_>, PromptApprover<'_>>,
         ) -> Result<serde_json::Value, ClientError>,
     ) -> Result<serde_json::Value, SessionError> {
+        // Only the browser door's tag and client count: another door's are ignored (a
+        // program must not name itself "Chromium" on the prompt).
+        let request = match door {
+            Door::Browser => request,
+            _ => RequestInfo {
+                tag: request.tag,
+                client: None,
+            },
+        };
         if self.vault.lock().unwrap().is_none() {
-            return Err(SessionError::Locked);
+            if door != Door::Browser {
+                return Err(SessionError::Locked);
+            }
+            self.wait_for_unlock(origin, &request)?;
         }
-        let approver = PromptApprover::new(self, door, account);
+        let approver = PromptApprover::new(self, door, account, request);
         let mut auth = Authenticator::new(SessionStore(self), approver);
         let result = run(&mut auth);
         let outcome = auth.user().take_outcome();
+        let withdrawn = outcome
+            .as_ref()
+            .and_then(|d| d.withdrawn.map(|w| (w, d.rp_id.clone())));
         match (&result, outcome) {
             (Ok(_), Some(d)) => {
                 let kind = if d.operation == Operation::MakeCredential {
@@ -768,7 +930,12 @@ impl Session {
             }
             _ => {}
         }
-        Ok(result?)
+        match (result, withdrawn) {
+            (Err(_), Some((Withdrawn::Aborted, _))) => Err(SessionError::Aborted),
+            (Err(_), Some((Withdrawn::AnotherDevice, _))) => Err(SessionError::UseAnotherDevice),
+            (Err(_), Some((Withdrawn::NoPasskey, rp_id))) => Err(SessionError::NoPasskey(rp_id)),
+            (result, _) => Ok(result?),
+        }
     }
 }
 

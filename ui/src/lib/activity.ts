@@ -64,6 +64,10 @@ export function describeActivity(e: ActivityEntry): string {
       return 'Locked Latchkey';
     case 'settings-reset':
       return 'The settings file was changed outside Latchkey; the safe settings were put back';
+    case 'cancelled':
+      return `A request from ${site} was cancelled by the page`;
+    case 'another-device':
+      return `Sent a request from ${site} to another device or security key`;
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }
@@ -81,6 +85,7 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'deleted':
       return 'bad';
     case 'timed-out':
+    case 'cancelled':
     case 'delete-refused':
     case 'settings-reset':
       return 'warn';

@@ -81,6 +81,14 @@ export function answerPrompt(id: string, approve: boolean, account: number | nul
 }
 
 /**
+ * "Use another device or security key" on a browser's prompt: the request goes back to the
+ * browser, which asks its own authenticators. Nothing is stored or signed.
+ */
+export function answerAnotherDevice(id: string): Promise<void> {
+  return invoke<void>('answer_prompt', { id, approve: false, account: null, anotherDevice: true });
+}
+
+/**
  * Subscribe to a backend event. Resolves to an unsubscribe function.
  * Payloads are ignored: every event means "something changed, reload".
  */

@@ -9,6 +9,7 @@ import { accountName, visibleName } from './passkeys';
 export function promptTitle(p: Pick<Prompt, 'operation' | 'rpId'> & { accounts?: Prompt['accounts'] }): string {
   if (p.operation === 'create') return `Create a passkey for ${p.rpId}?`;
   if (p.operation === 'delete') return 'Delete a passkey?';
+  if (p.operation === 'unlock') return 'Unlock Latchkey to continue';
   if (isNoPasskey(p)) return `No passkey for ${p.rpId} on this PC`;
   return `Sign in to ${p.rpId}?`;
 }
@@ -96,4 +97,41 @@ export function promptAccountLabel(a: PromptAccount): { primary: string; seconda
 export function queuedLabel(n: number): string | null {
   if (n <= 0) return null;
   return `${n} more ${n === 1 ? 'request' : 'requests'} waiting`;
+}
+
+/** The browser's name as the prompt shows it; "A browser" when the host could not tell. */
+export function clientName(p: Pick<Prompt, 'client'>): string {
+  const c = (p.client ?? '').trim();
+  return c === '' ? 'a browser' : c;
+}
+
+/** The unlock prompt's sentence: "Chromium wants to use a passkey for localhost. Latchkey is locked." */
+export function unlockMessage(p: Pick<Prompt, 'client' | 'rpId'>): string {
+  const who = clientName(p);
+  return `${who.charAt(0).toUpperCase()}${who.slice(1)} wants to use a passkey for ${p.rpId}. Latchkey is locked.`;
+}
+
+/**
+ * Whether the prompt offers "Use another device or security key". Only the app decides (for a
+ * browser's create, sign-in and unlock prompts): the window never offers it on its own.
+ */
+export function offersAnotherDevice(p: Pick<Prompt, 'anotherDevice'>): boolean {
+  return p.anotherDevice === true;
+}
+
+/**
+ * The origin as the prompt shows it. A browser's request shows the whole origin (scheme, host,
+ * port: http://localhost:8787), since the browser verified exactly that; other doors show the
+ * host, or null without an origin.
+ */
+export function originLabel(p: Pick<Prompt, 'origin' | 'door'>): string | null {
+  if (!p.origin) return null;
+  if (p.door === 'browser') {
+    try {
+      return new URL(p.origin).origin;
+    } catch {
+      return p.origin;
+    }
+  }
+  return originHost(p.origin) ?? p.origin;
 }

@@ -41,7 +41,11 @@ export type ActivityKind =
   | 'renamed'
   | 'unlocked'
   | 'locked'
-  | 'settings-reset';
+  | 'settings-reset'
+  /** the page withdrew its request while it waited (it aborted) */
+  | 'cancelled'
+  /** the person sent a browser's request to another device or security key */
+  | 'another-device';
 
 export type ActivityEntry = {
   /** unix seconds */
@@ -74,13 +78,18 @@ export type Prompt = {
   id: string;
   /**
    * 'delete': a caller asks to delete the passkey in accounts[0]. A 'sign-in' with no accounts
-   * means there is no passkey for the site: the person only closes it.
+   * means there is no passkey for the site: the person only closes it. 'unlock': a browser asks
+   * while Latchkey is locked (rpId is the origin's domain, accounts is empty).
    */
-  operation: 'create' | 'sign-in' | 'delete';
+  operation: 'create' | 'sign-in' | 'delete' | 'unlock';
   rpId: string;
   rpName: string | null;
   origin: string | null;
   door: Door;
+  /** The browser's name ("Chromium", "Firefox", "a browser"), for the browser door; else null. */
+  client?: string | null;
+  /** Offers "Use another device or security key" (the browser then asks its own authenticators). */
+  anotherDevice?: boolean;
   accounts: PromptAccount[];
   /** unix milliseconds */
   expiresAt: number;

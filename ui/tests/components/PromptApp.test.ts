@@ -313,4 +313,82 @@ describe('other requests', () => {
     await screen.findByTestId('prompt');
     expect(document.body.textContent).toContain('Another program on this PC');
   });
+
+  describe('the browser door', () => {
+    const another = () => screen.getByTestId('another-device-button') as HTMLButtonElement;
+
+    it('names the browser beside the origin and sends the request to another device', async () => {
+      mockedApi.answerAnotherDevice.mockResolvedValue(undefined);
+      mockedApi.currentPrompt.mockResolvedValue(
+        prompt({ rpId: 'localhost', rpName: 'Demo', origin: 'http://localhost:8787', client: 'Chromium', anotherDevice: true }),
+      );
+      render(PromptApp);
+      await screen.findByTestId('prompt');
+      expect(text(screen.getByTestId('prompt-client'))).toBe('Chromium');
+      expect(text(screen.getByTestId('prompt-origin'))).toBe('http://localhost:8787');
+      expect(text(another())).toBe('Use another device or security key');
+      // Same arm delay as the other answers: a stray click does nothing.
+      await fireEvent.click(another());
+      expect(mockedApi.answerAnotherDevice).not.toHaveBeenCalled();
+      await whenArmed();
+      await fireEvent.click(another());
+      expect(mockedApi.answerAnotherDevice).toHaveBeenCalledWith('prompt-1');
+      expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+    });
+
+    it('offers no other device where the app does not', async () => {
+      mockedApi.currentPrompt.mockResolvedValue(prompt({ door: 'cli', origin: 'https://github.com', client: null, anotherDevice: false }));
+      render(PromptApp);
+      await screen.findByTestId('prompt');
+      expect(screen.queryByTestId('another-device-button')).toBeNull();
+      expect(screen.queryByTestId('prompt-client')).toBeNull();
+      expect(text(screen.getByTestId('prompt-origin'))).toBe('github.com');
+    });
+
+    it('asks to unlock while locked: Unlock, another device, or Escape; never Enter', async () => {
+      mockedApi.answerAnotherDevice.mockResolvedValue(undefined);
+      const unlockPrompt = prompt({
+        operation: 'unlock',
+        rpId: 'localhost',
+        rpName: null,
+        origin: 'http://localhost:8787',
+        accounts: [],
+        client: 'Chromium',
+        anotherDevice: true,
+      });
+      mockedApi.currentPrompt.mockResolvedValue(unlockPrompt);
+      render(PromptApp);
+      await screen.findByTestId('prompt');
+      await whenArmed();
+      expect(text(screen.getByTestId('prompt-title'))).toBe('Unlock Latchkey to continue');
+      expect(text(screen.getByTestId('prompt-unlock'))).toContain(
+        'Chromium wants to use a passkey for localhost. Latchkey is locked.',
+      );
+      expect(screen.queryByTestId('approve-button')).toBeNull();
+      expect(screen.queryByTestId('prompt-no-passkey')).toBeNull();
+      expect(screen.getAllByTestId('another-device-button')).toHaveLength(1);
+
+      vi.spyOn(document, 'hasFocus').mockReturnValue(true);
+      await fireEvent.keyDown(window, { key: 'Enter' });
+      expect(mockedApi.answerPrompt).not.toHaveBeenCalled();
+
+      await fireEvent.click(screen.getByTestId('prompt-unlock-button'));
+      expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', true, null);
+
+      mockedApi.currentPrompt.mockResolvedValue({ ...unlockPrompt, id: 'prompt-2' });
+      bus.emit('prompt-changed');
+      await waitFor(() => expect(mockedApi.currentPrompt).toHaveBeenCalledTimes(3));
+      await whenArmed();
+      await fireEvent.click(another());
+      expect(mockedApi.answerAnotherDevice).toHaveBeenCalledWith('prompt-2');
+
+      mockedApi.currentPrompt.mockResolvedValue({ ...unlockPrompt, id: 'prompt-3' });
+      bus.emit('prompt-changed');
+      await waitFor(() => expect(mockedApi.currentPrompt).toHaveBeenCalledTimes(5));
+      await whenArmed();
+      await fireEvent.keyDown(window, { key: 'Escape' });
+      expect(mockedApi.answerPrompt).toHaveBeenLastCalledWith('prompt-3', false, null);
+    });
+  });
 });
+
