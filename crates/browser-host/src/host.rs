@@ -147,13 +147,7 @@ impl<W: Write> Shared<W> {
             // Never starts the app: the popup asks on every open.
             Action::Status => match launch::connect_only(dir).map_err(not_running)? {
                 None => Ok(json!({ "running": false })),
-                Some(mut app) => {
-                    let mut status = call(&mut app, Op::Status)?;
-                    if let Value::Object(fields) = &mut status {
-                        fields.insert("running".into(), Value::Bool(true));
-                    }
-                    Ok(status)
-                }
+                Some(mut app) => call(&mut app, Op::Status).map(running),
             },
             // Nothing can be waiting in an app that is not running.
             Action::Cancel(op) => match launch::connect_only(dir).map_err(not_running)? {
@@ -162,14 +156,26 @@ impl<W: Write> Shared<W> {
             },
             Action::Relay(op) => {
                 let op = message::with_client(op, &self.config.client);
+                let unlock = op == Op::Unlock;
                 let mut app = {
                     let _one_start = self.starting.lock().unwrap_or_else(|p| p.into_inner());
                     launch::connect_or_start(dir, self.config.start_wait).map_err(not_running)?
                 };
-                call(&mut app, op)
+                let result = call(&mut app, op)?;
+                // Unlock answers the status, as `status` shows it.
+                Ok(if unlock { running(result) } else { result })
             }
         }
     }
+}
+
+/// The app's status with `"running": true` added (the extension tells a stopped app from a
+/// locked one by it).
+fn running(mut status: Value) -> Value {
+    if let Value::Object(fields) = &mut status {
+        fields.insert("running".into(), Value::Bool(true));
+    }
+    status
 }
 
 /// One bridge call, its errors as the page should see them.

@@ -20,7 +20,7 @@
 //! {"id":4,"type":"accounts","origin":"http://localhost:8787","rpId":"localhost"}
 //!     → {"id":4,"ok":[{"credentialId":"b64url","userName":"alice","userDisplayName":"Alice","nickname":null}]}
 //! {"id":5,"type":"status"} → {"id":5,"ok":{"running":true,"locked":false,"count":2}} or {"id":5,"ok":{"running":false}}
-//! {"id":6,"type":"unlock"} → starts the app if needed, which shows its window and unlocks; ok = the status
+//! {"id":6,"type":"unlock"} → starts the app if needed, which shows its window and unlocks (the OS check); ok = the status as above
 //! ```
 //!
 //! - `tag` (optional, 1–128 characters) is the extension's name for a create/get, so a later

@@ -550,7 +550,16 @@ fn a_pending_get_holds_up_nothing_and_a_cancel_withdraws_it() {
     let reply = read_frame(&mut stdout).unwrap().unwrap();
     assert_eq!(reply["id"], 9, "{reply}");
     assert_eq!(reply["error"]["fallback"], "locked", "{reply}");
-    session.unlock().unwrap();
+    // The popup's Unlock: the app unlocks (the OS check) and answers its status.
+    stdin
+        .write_all(&frame(&json!({"id": 10, "type": "unlock"})))
+        .unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(
+        reply,
+        json!({"id": 10, "ok": {"running": true, "locked": false, "count": 1}})
+    );
+    assert!(!session.status().locked);
 
     // The browser closes the port while a tagged get waits: the host withdraws it and exits.
     stdin
