@@ -52,6 +52,9 @@ pub(crate) enum Withdrawn {
     AnotherDevice,
     /// (Browser door) Latchkey holds no passkey this sign-in can use.
     NoPasskey,
+    /// (Browser door) Too many prompts wait already: the browser asks its own authenticators
+    /// rather than failing the page.
+    Busy,
 }
 
 /// What a socket request says about itself, beyond the WebAuthn options.
@@ -248,7 +251,12 @@ impl UserInteraction for PromptApprover<'_> {
                 record(label(None), Some(ActivityKind::TimedOut));
                 Err(Refusal::TimedOut)
             }
-            Err(Unanswered::QueueFull) => Err(Refusal::Unavailable(TOO_MANY.into())),
+            Err(Unanswered::QueueFull) => {
+                if browser {
+                    record_why(None, None, Some(Withdrawn::Busy));
+                }
+                Err(Refusal::Unavailable(TOO_MANY.into()))
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn reply_error(e: SessionError) -> ReplyError {
             ReplyError::new(ErrorKind::UseAnotherDevice, e.to_string())
         }
         SessionError::NoPasskey(_) => ReplyError::new(ErrorKind::NoPasskey, e.to_string()),
+        SessionError::Busy => ReplyError::new(ErrorKind::Busy, e.to_string()),
     }
 }
 

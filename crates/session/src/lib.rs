@@ -7,7 +7,9 @@
 //!   asks there, and what the answer means (OS check, UV, `--account`, no passkey);
 //! - [`activity`]: the activity log, sealed in the vault;
 //! - [`settings`]: auto-lock, verification policy, theme;
-//! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket;
+//! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket (the
+//!   browser door adds cancel, accounts and unlock, an unlock prompt while locked, "use another
+//!   device", and "no passkey here" without a prompt);
 //! - `os_lock` (Linux): locks when logind says the session locked or the machine sleeps.
 
 pub mod activity;

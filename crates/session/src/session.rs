@@ -48,6 +48,10 @@ pub enum SessionError {
     /// (Browser door) no passkey here fits the sign-in: the browser asks its own authenticators.
     #[error("Latchkey holds no passkey for {0} that this sign-in can use; use another device or security key")]
     NoPasskey(String),
+    /// (Browser door) too many requests wait for the person already: the browser asks its own
+    /// authenticators. (Other doors get NotAllowed with the same reason.)
+    #[error("{TOO_MANY}")]
+    Busy,
 }
 
 /// A passkey as the windows and the socket show it (the protocol's [`PasskeyView`]).
@@ -672,8 +676,10 @@ impl Session {
         })?;
         if prompt.operation == PromptOperation::Unlock {
             // The unlock's own OS check; when it fails the prompt stays. Unlocking answers
-            // every waiting unlock prompt, this one included.
+            // every waiting unlock prompt, this one included (and when the vault was unlocked
+            // a moment ago, after this prompt was queued, releasing them here lets it go).
             self.unlock()?;
+            self.prompts.release_unlock_prompts();
             return Ok(());
         }
         let verified = match prompt.check {
@@ -875,9 +881,7 @@ impl Session {
             Ok(Answer::Approve { .. }) if self.vault.lock().unwrap().is_some() => Ok(()),
             Ok(_) | Err(Unanswered::TimedOut) => Err(SessionError::Locked),
             Err(Unanswered::Cancelled) => Err(SessionError::Aborted),
-            Err(Unanswered::QueueFull) => Err(SessionError::WebAuthn(ClientError::NotAllowed(
-                TOO_MANY.into(),
-            ))),
+            Err(Unanswered::QueueFull) => Err(SessionError::Busy),
         }
     }
 
@@ -934,6 +938,7 @@ impl Session {
             (Err(_), Some((Withdrawn::Aborted, _))) => Err(SessionError::Aborted),
             (Err(_), Some((Withdrawn::AnotherDevice, _))) => Err(SessionError::UseAnotherDevice),
             (Err(_), Some((Withdrawn::NoPasskey, rp_id))) => Err(SessionError::NoPasskey(rp_id)),
+            (Err(_), Some((Withdrawn::Busy, _))) => Err(SessionError::Busy),
             (result, _) => Ok(result?),
         }
     }

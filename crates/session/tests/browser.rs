@@ -619,3 +619,34 @@ fn unlock_from_a_client_shows_the_window_and_answers_the_status() {
     assert_eq!(f.checks.load(Ordering::SeqCst), 1, "behind the OS check");
     assert!(!f.session.status().locked);
 }
+
+/// With the prompt queue full, a browser's request is answered "busy" at once (the browser asks
+/// its own authenticators and the page keeps working); the CLI keeps its NotAllowed.
+#[test]
+fn a_full_prompt_queue_sends_the_browser_elsewhere() {
+    let f = fixture();
+    f.session.unlock().unwrap();
+    let mut waiting = Vec::new();
+    for i in 0..8 {
+        let (options, _) = registration(&format!("user{i}"));
+        waiting.push(call_in_background(&f, CLI, create_op(options, None, None)));
+    }
+    let until = Instant::now() + Duration::from_secs(10);
+    while f.session.current_prompt().map(|p| p.queued) != Some(7) {
+        assert!(Instant::now() < until, "eight prompts queue");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (options, _) = registration("ninth");
+    let err = call(&f, BROWSER, create_op(options.clone(), None, None)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Busy, "{err}");
+    assert!(err.message.contains("too many requests"), "{err}");
+    let err = call(&f, CLI, create_op(options, None, None)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotAllowedError, "{err}");
+    for _ in 0..8 {
+        let p = wait_prompt(&f.session);
+        f.session.answer_prompt(&p.id, false, None).unwrap();
+    }
+    for t in waiting {
+        assert!(t.join().unwrap().is_err());
+    }
+}
