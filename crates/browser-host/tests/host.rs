@@ -347,8 +347,33 @@ fn the_host_starts_the_app_when_it_is_not_running() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    // An accounts request starts the app (a locked one answers it with a fallback); then the
-    // status comes from the started app.
+    // A get starts the app and is withdrawn while the app is still starting (the stand-in
+    // takes 500 ms to open its socket): it answers AbortError and never reaches the app,
+    // where the locked vault would have shown an unlock prompt.
+    stdin
+        .write_all(
+            &[
+                frame(&json!({"id": "early", "type": "get", "tag": "early",
+                    "origin": "https://example.com", "options": {"challenge": "AAAA"}})),
+                frame(&json!({"id": "cancel", "type": "cancel", "tag": "early"})),
+            ]
+            .concat(),
+        )
+        .unwrap();
+    let replies = by_id(
+        vec![
+            read_frame(&mut stdout).unwrap().unwrap(),
+            read_frame(&mut stdout).unwrap().unwrap(),
+        ],
+        2,
+    );
+    assert_eq!(replies["cancel"]["ok"], Value::Null, "{replies:?}");
+    assert_eq!(
+        replies["early"]["error"]["name"], "AbortError",
+        "{replies:?}"
+    );
+    // An accounts request to the started app (a locked one answers it with a fallback); then
+    // the status comes from the started app.
     stdin
         .write_all(&frame(&json!({"id": 1, "type": "accounts",
             "origin": "https://example.com", "rpId": "example.com"})))
