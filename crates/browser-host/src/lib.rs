@@ -25,7 +25,8 @@
 //!
 //! - `tag` (optional, 1–128 characters) is the extension's name for a create/get, so a later
 //!   `cancel` can withdraw it: the prompt goes away and the ceremony answers `AbortError`. A
-//!   cancel naming nothing pending (or with no app running) answers `null`.
+//!   cancel naming nothing pending (or with no app running) answers `null`. A ceremony
+//!   cancelled while it is still starting the app answers `AbortError` without reaching it.
 //! - `status` and `cancel` never start the app; create, get, accounts and unlock do, and wait
 //!   up to [`launch::START_WAIT`] for its socket.
 //! - The prompt names the browser (`client` of the bridge request): the host's parent
