@@ -2,13 +2,15 @@
 //! stdin: the frame reader answers with frames or errors, never a panic; it never consumes an
 //! oversized frame's body; a malformed body leaves the stream at the next frame; whatever it
 //! reads writes back as a frame that reads back; and every message parses into a
-//! request or a TypeError.
+//! request or a TypeError, a request never carrying a client name from the frame nor a tag
+//! outside 1..=128 characters.
 #![no_main]
 
 use std::io::Cursor;
 
 use latchkey_browser_host::framing::{read_frame, write_frame, FrameError};
-use latchkey_browser_host::message::parse;
+use latchkey_bridge::protocol::Op;
+use latchkey_browser_host::message::{parse, Action, MAX_TAG_CHARS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,8 +31,19 @@ fuzz_target!(|data: &[u8]| {
                     std::mem::discriminant(&again),
                     std::mem::discriminant(&message)
                 );
-                if let Err(e) = parse(&message) {
-                    assert_eq!(e.name, "TypeError");
+                match parse(&message) {
+                    Err(e) => assert_eq!(e.name, "TypeError"),
+                    Ok(request) => {
+                        if let Some(tag) = request.tag() {
+                            assert!((1..=MAX_TAG_CHARS).contains(&tag.chars().count()));
+                        }
+                        if let Action::Relay(
+                            Op::WebauthnCreate { client, .. } | Op::WebauthnGet { client, .. },
+                        ) = &request.action
+                        {
+                            assert!(client.is_none(), "the client never comes from a frame");
+                        }
+                    }
                 }
             }
             Err(e @ FrameError::Oversized { .. }) => {

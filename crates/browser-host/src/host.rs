@@ -4,7 +4,7 @@
 //! after it. Replies are written whole, one at a time, under one lock, in whatever order they
 //! are ready; the extension matches them by `id`. Nothing but frames is written to the output.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
@@ -57,6 +57,10 @@ impl Config {
 struct InFlight {
     next: u64,
     open: HashMap<u64, Option<String>>,
+    /// Tags of pending ceremonies the page withdrew. A cancel can arrive while its ceremony is
+    /// still starting the app, before the app has heard of it: the ceremony then answers
+    /// `AbortError` instead of reaching the app. (Once it has, the app withdraws it itself.)
+    cancelled: HashSet<String>,
 }
 
 struct Shared<W> {
@@ -101,8 +105,23 @@ impl<W: Write> Shared<W> {
 
     fn release(&self, slot: u64) {
         let mut f = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-        f.open.remove(&slot);
+        if let Some(Some(tag)) = f.open.remove(&slot) {
+            f.cancelled.remove(&tag);
+        }
         self.finished.notify_all();
+    }
+
+    /// Notes that the page withdrew the ceremony tagged `tag`, if one is pending here.
+    fn mark_cancelled(&self, tag: &str) {
+        let mut f = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if f.open.values().any(|t| t.as_deref() == Some(tag)) {
+            f.cancelled.insert(tag.to_owned());
+        }
+    }
+
+    fn is_cancelled(&self, tag: Option<&str>) -> bool {
+        let f = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        tag.is_some_and(|t| f.cancelled.contains(t))
     }
 
     /// The browser is gone: withdraw the tagged ceremonies still waiting (their prompts would
@@ -139,37 +158,54 @@ impl<W: Write> Shared<W> {
         }
     }
 
-    /// The answer to one request (run on its own thread).
-    fn answer(&self, action: Action) -> Result<Value, HostError> {
+    /// The answer to one request (run on its own thread); `tag` is a ceremony's.
+    fn answer(&self, action: Action, tag: Option<&str>) -> Result<Value, HostError> {
         let dir = &self.config.data_dir;
         let not_running = |m: String| HostError::fallback(Fallback::NotRunning, m);
         match action {
             // Never starts the app: the popup asks on every open.
             Action::Status => match launch::connect_only(dir).map_err(not_running)? {
                 None => Ok(json!({ "running": false })),
-                Some(mut app) => {
-                    let mut status = call(&mut app, Op::Status)?;
-                    if let Value::Object(fields) = &mut status {
-                        fields.insert("running".into(), Value::Bool(true));
-                    }
-                    Ok(status)
-                }
+                Some(mut app) => call(&mut app, Op::Status).map(running),
             },
             // Nothing can be waiting in an app that is not running.
-            Action::Cancel(op) => match launch::connect_only(dir).map_err(not_running)? {
-                None => Ok(Value::Null),
-                Some(mut app) => call(&mut app, op),
-            },
+            Action::Cancel(op) => {
+                if let Op::Cancel { tag } = &op {
+                    self.mark_cancelled(tag);
+                }
+                match launch::connect_only(dir).map_err(not_running)? {
+                    None => Ok(Value::Null),
+                    Some(mut app) => call(&mut app, op),
+                }
+            }
             Action::Relay(op) => {
                 let op = message::with_client(op, &self.config.client);
+                let unlock = op == Op::Unlock;
                 let mut app = {
                     let _one_start = self.starting.lock().unwrap_or_else(|p| p.into_inner());
                     launch::connect_or_start(dir, self.config.start_wait).map_err(not_running)?
                 };
-                call(&mut app, op)
+                if self.is_cancelled(tag) {
+                    return Err(HostError::new(
+                        "AbortError",
+                        "the page withdrew the request before Latchkey received it",
+                    ));
+                }
+                let result = call(&mut app, op)?;
+                // Unlock answers the status, as `status` shows it.
+                Ok(if unlock { running(result) } else { result })
             }
         }
     }
+}
+
+/// The app's status with `"running": true` added (the extension tells a stopped app from a
+/// locked one by it).
+fn running(mut status: Value) -> Value {
+    if let Value::Object(fields) = &mut status {
+        fields.insert("running".into(), Value::Bool(true));
+    }
+    status
 }
 
 /// One bridge call, its errors as the page should see them.
@@ -244,8 +280,9 @@ fn read_loop<R: Read, W: Write + Send + 'static>(
         let spawned = std::thread::Builder::new()
             .name(format!("request-{slot}"))
             .spawn(move || {
+                let tag = request.tag().map(str::to_owned);
                 let HostRequest { id, action } = request;
-                let reply = match worker.answer(action) {
+                let reply = match worker.answer(action, tag.as_deref()) {
                     Ok(result) => message::ok_reply(&id, result),
                     Err(e) => message::error_reply(&id, &e),
                 };

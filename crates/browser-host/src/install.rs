@@ -8,7 +8,7 @@
 //! reads `~/.mozilla/native-messaging-hosts/` (Linux; not the XDG folder) or
 //! `~/Library/Application Support/Mozilla/NativeMessagingHosts/` (macOS). On Windows each
 //! browser finds the manifest through a registry key under HKCU whose default value is the
-//! manifest's path ([`windows`]).
+//! manifest's path.
 
 use std::fs;
 use std::io::Write;

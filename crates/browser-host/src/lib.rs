@@ -20,12 +20,13 @@
 //! {"id":4,"type":"accounts","origin":"http://localhost:8787","rpId":"localhost"}
 //!     → {"id":4,"ok":[{"credentialId":"b64url","userName":"alice","userDisplayName":"Alice","nickname":null}]}
 //! {"id":5,"type":"status"} → {"id":5,"ok":{"running":true,"locked":false,"count":2}} or {"id":5,"ok":{"running":false}}
-//! {"id":6,"type":"unlock"} → starts the app if needed, which shows its window and unlocks; ok = the status
+//! {"id":6,"type":"unlock"} → starts the app if needed, which shows its window and unlocks (the OS check); ok = the status as above
 //! ```
 //!
 //! - `tag` (optional, 1–128 characters) is the extension's name for a create/get, so a later
 //!   `cancel` can withdraw it: the prompt goes away and the ceremony answers `AbortError`. A
-//!   cancel naming nothing pending (or with no app running) answers `null`.
+//!   cancel naming nothing pending (or with no app running) answers `null`. A ceremony
+//!   cancelled while it is still starting the app answers `AbortError` without reaching it.
 //! - `status` and `cancel` never start the app; create, get, accounts and unlock do, and wait
 //!   up to [`launch::START_WAIT`] for its socket.
 //! - The prompt names the browser (`client` of the bridge request): the host's parent

@@ -347,14 +347,40 @@ fn the_host_starts_the_app_when_it_is_not_running() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    // An accounts request starts the app (a locked one answers it with a fallback); then the
-    // status comes from the started app.
+    // A get starts the app and is withdrawn while the app is still starting (the stand-in
+    // takes 500 ms to open its socket): it answers AbortError and never reaches the app,
+    // where the locked vault would have shown an unlock prompt.
+    stdin
+        .write_all(
+            &[
+                frame(&json!({"id": "early", "type": "get", "tag": "early",
+                    "origin": "https://example.com", "options": {"challenge": "AAAA"}})),
+                frame(&json!({"id": "cancel", "type": "cancel", "tag": "early"})),
+            ]
+            .concat(),
+        )
+        .unwrap();
+    let replies = by_id(
+        vec![
+            read_frame(&mut stdout).unwrap().unwrap(),
+            read_frame(&mut stdout).unwrap().unwrap(),
+        ],
+        2,
+    );
+    assert_eq!(replies["cancel"]["ok"], Value::Null, "{replies:?}");
+    assert_eq!(
+        replies["early"]["error"]["name"], "AbortError",
+        "{replies:?}"
+    );
+    // An accounts request to the started app (a locked one answers it with a fallback); then
+    // the status comes from the started app.
     stdin
         .write_all(&frame(&json!({"id": 1, "type": "accounts",
             "origin": "https://example.com", "rpId": "example.com"})))
         .unwrap();
     let first = read_frame(&mut stdout).unwrap().unwrap();
     assert_eq!(first["id"], 1, "{first}");
+    assert_eq!(first["error"]["fallback"], "locked", "{first}");
     stdin
         .write_all(&frame(&json!({"id": 2, "type": "status"})))
         .unwrap();
@@ -373,17 +399,6 @@ fn the_host_starts_the_app_when_it_is_not_running() {
     );
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(0));
-}
-
-/// The browser host of this build (`target/<profile>/latchkey-browser-host`): the test binary
-/// is in `target/<profile>/deps/`, and the app trusts the host beside itself.
-fn doors_of_this_build() -> latchkey_bridge::Doors {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
 }
 
 /// The app core for the vault in `dir`, unlocked and serving the real socket.
@@ -523,6 +538,54 @@ fn a_pending_get_holds_up_nothing_and_a_cancel_withdraws_it() {
         "the prompt went away"
     );
 
+    // The prompt names the browser from the host's parent (here the test: no browser), and
+    // offers another device; choosing it hands the call back to the browser.
+    stdin
+        .write_all(&frame(&json!({"id": 7, "type": "get", "tag": "g3",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let prompt = wait_for_prompt(&session);
+    assert_eq!(prompt.client.as_deref(), Some("a browser"));
+    assert!(prompt.another_device);
+    session.answer_another_device(&prompt.id).unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["id"], 7, "{reply}");
+    assert_eq!(reply["error"]["name"], "LatchkeyUnavailable", "{reply}");
+    assert_eq!(reply["error"]["fallback"], "another-device", "{reply}");
+
+    // An allow list naming no passkey held here: the browser's own WebAuthn, at once.
+    let mut foreign = options.clone();
+    foreign["allowCredentials"] = json!([{"type": "public-key", "id": "AAAAAAAAAAAAAAAAAAAAAA"}]);
+    stdin
+        .write_all(&frame(&json!({"id": 8, "type": "get",
+            "origin": "https://example.com", "options": foreign})))
+        .unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["error"]["fallback"], "no-passkey", "{reply}");
+    assert!(session.current_prompt().is_none());
+
+    // Locked: the unlock prompt; "another device" there hands the call back as "locked".
+    session.lock();
+    stdin
+        .write_all(&frame(&json!({"id": 9, "type": "get", "tag": "g4",
+            "origin": "https://example.com", "options": options})))
+        .unwrap();
+    let prompt = wait_for_prompt(&session);
+    session.answer_another_device(&prompt.id).unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["id"], 9, "{reply}");
+    assert_eq!(reply["error"]["fallback"], "locked", "{reply}");
+    // The popup's Unlock: the app unlocks (the OS check) and answers its status.
+    stdin
+        .write_all(&frame(&json!({"id": 10, "type": "unlock"})))
+        .unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(
+        reply,
+        json!({"id": 10, "ok": {"running": true, "locked": false, "count": 1}})
+    );
+    assert!(!session.status().locked);
+
     // The browser closes the port while a tagged get waits: the host withdraws it and exits.
     stdin
         .write_all(&frame(&json!({"id": 6, "type": "get", "tag": "g2",
@@ -617,6 +680,64 @@ fn the_seventeenth_request_in_flight_is_refused_at_once() {
     // With the slots free again, a request is relayed.
     stdin.write_all(&get(100)).unwrap();
     assert_eq!(read_frame(&mut stdout).unwrap().unwrap()["ok"], "late");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// The browser host of this build (`target/<profile>/latchkey-browser-host`): the test binary
+/// is in `target/<profile>/deps/`, and the app trusts the host beside itself.
+fn doors_of_this_build() -> latchkey_bridge::Doors {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
+}
+
+#[test]
+fn the_prompt_names_the_browser_that_started_the_host() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("vault");
+    let (session, _serving) = running_app(&dir);
+    // A parent whose executable is called firefox-esr (a copy of the shell): it starts the host
+    // as a child, as Firefox does. The frame's own "client" is ignored.
+    let firefox = d.path().join("firefox-esr");
+    std::fs::copy("/bin/sh", &firefox).unwrap();
+    std::fs::set_permissions(&firefox, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = Command::new(&firefox)
+        .arg("-c")
+        .arg(format!("'{HOST}'; exit $?"))
+        .env("LATCHKEY_DATA_DIR", &dir)
+        .env("LATCHKEY_APP", d.path().join("no-such-app"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let (ccr, _) = rp
+        .start_passkey_registration(Uuid::new_v4(), "bob", "Bob", None)
+        .unwrap();
+    let options = serde_json::to_value(&ccr).unwrap()["publicKey"].clone();
+    stdin
+        .write_all(&frame(
+            &json!({"id": 1, "type": "create", "client": "Google Chrome",
+            "origin": "https://example.com", "options": options}),
+        ))
+        .unwrap();
+    let prompt = wait_for_prompt(&session);
+    assert_eq!(prompt.door, "browser");
+    assert_eq!(prompt.client.as_deref(), Some("Firefox"));
+    session.answer_prompt(&prompt.id, false, None).unwrap();
+    let reply = read_frame(&mut stdout).unwrap().unwrap();
+    assert_eq!(reply["error"]["name"], "NotAllowedError", "{reply}");
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }

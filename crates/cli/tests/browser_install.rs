@@ -300,3 +300,27 @@ fn a_missing_host_is_refused_on_install_and_reported_by_status() {
     let out = s.ok(&["browser", "status", "--browser", "vivaldi"]);
     assert!(out.contains("is missing"), "{out}");
 }
+
+#[test]
+fn xdg_config_home_moves_the_chromium_family_but_not_firefox() {
+    let s = setup(true);
+    let xdg = s.home.join("xdg");
+    for b in ["chromium", "firefox"] {
+        let out = Command::new(&s.latchkey)
+            .args(["browser", "install", "--browser", b])
+            .env("HOME", &s.home)
+            .env("XDG_CONFIG_HOME", &xdg)
+            .env("LATCHKEY_ALLOW_ROOT", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert_manifest(
+        &xdg.join("chromium/NativeMessagingHosts/dev.latchkey.browser.json"),
+        "chromium",
+        &s.host,
+    );
+    assert!(!s.manifest("chromium").exists());
+    // Firefox reads only ~/.mozilla, whatever XDG_CONFIG_HOME says.
+    assert_manifest(&s.manifest("firefox"), "firefox", &s.host);
+}
