@@ -98,8 +98,8 @@ export class WebDriver {
     return data.value;
   }
 
-  cmd(method, path, body) {
-    return this.raw(method, `/session/${this.session}${path}`, body);
+  cmd(method, path, body, ms) {
+    return this.raw(method, `/session/${this.session}${path}`, body, ms);
   }
 
   post(path, body = {}) {
@@ -124,8 +124,8 @@ export class WebDriver {
     return this.wait(`[data-testid="${id}"]`, ms);
   }
 
-  click(el) {
-    return this.post(`/element/${el}/click`);
+  click(el, ms) {
+    return this.cmd("POST", `/element/${el}/click`, {}, ms);
   }
 
   async attribute(el, name) {

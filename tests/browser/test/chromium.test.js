@@ -197,6 +197,23 @@ describe("Chromium with Latchkey", () => {
     }
   });
 
+  it("while Latchkey is locked the prompt offers Unlock, then the sign-in continues", async () => {
+    await signOut(page, site);
+    await app.d.switchTo(app.main);
+    await app.d.click(await app.d.byTestId("lock-button"));
+    await app.d.byTestId("lock-screen");
+    await startSignInAs(page, site, "alice");
+    const prompt = await app.prompt(20000, "prompt-unlock-button");
+    assert.match(prompt.client ?? "", /Chromium/, JSON.stringify(prompt));
+    assert.ok(await app.d.findAll('[data-testid="another-device-button"]').then((b) => b.length === 1), "the locked prompt offers another device");
+    await app.screenshot("browser-prompt-locked.png");
+    await app.press("prompt-unlock-button");
+    await app.approve();
+    await signedInAs(page, "alice").catch(async (e) => {
+      throw new Error(`${e.message}; the page says: ${await page.textContent("#status")}`);
+    });
+  });
+
   it("returns objects shaped like the browser's own, usable by the browser's JSON helpers", async () => {
     await signOut(page, site);
     const [created] = await Promise.all([
