@@ -198,6 +198,7 @@ describe("Chromium with Latchkey", () => {
   });
 
   it("while Latchkey is locked the prompt offers Unlock, then the sign-in continues", async () => {
+    await page.bringToFront();
     await signOut(page, site);
     await app.d.switchTo(app.main);
     await app.d.click(await app.d.byTestId("lock-button"));
