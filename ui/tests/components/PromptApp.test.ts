@@ -389,6 +389,65 @@ describe('other requests', () => {
       await fireEvent.keyDown(window, { key: 'Escape' });
       expect(mockedApi.answerPrompt).toHaveBeenLastCalledWith('prompt-3', false, null);
     });
+
+    it('after Unlock, the approval prompt that comes before the unlock reply can still be approved', async () => {
+      // Unlocking at the unlock prompt lets the waiting ceremony queue its approval prompt at
+      // once: its prompt-changed can be handled before the reply to the Unlock click arrives.
+      // That late reply must not mark the new prompt "Done" (buttons disabled, never answered).
+      const unlockPrompt = prompt({
+        id: 'prompt-1',
+        operation: 'unlock',
+        rpId: 'localhost',
+        rpName: null,
+        origin: 'http://localhost:8787',
+        accounts: [],
+        client: 'Chromium',
+        anotherDevice: true,
+      });
+      mockedApi.currentPrompt.mockResolvedValue(unlockPrompt);
+      render(PromptApp);
+      await screen.findByTestId('prompt');
+      await whenArmed();
+
+      const unlocking = deferred();
+      mockedApi.answerPrompt.mockReturnValueOnce(unlocking.promise);
+      await fireEvent.click(screen.getByTestId('prompt-unlock-button'));
+      expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', true, null);
+
+      mockedApi.currentPrompt.mockResolvedValue(
+        prompt({ id: 'prompt-2', rpId: 'localhost', origin: 'http://localhost:8787', client: 'Chromium', anotherDevice: true }),
+      );
+      bus.emit('prompt-changed');
+      await waitFor(() => expect(text(screen.getByTestId('prompt-title'))).toBe('Sign in to localhost?'));
+      unlocking.resolve();
+      await whenArmed();
+
+      expect(text(screen.getByTestId('prompt-countdown'))).not.toContain('Done');
+      expect(approve().disabled).toBe(false);
+      expect(deny().disabled).toBe(false);
+      await fireEvent.click(approve());
+      expect(mockedApi.answerPrompt).toHaveBeenLastCalledWith('prompt-2', true, 3);
+    });
+
+    it('a failed answer to a prompt that has gone is not shown on the next one', async () => {
+      mockedApi.currentPrompt.mockResolvedValue(prompt({ anotherDevice: true, client: 'Firefox' }));
+      render(PromptApp);
+      await screen.findByTestId('prompt');
+      await whenArmed();
+
+      const checking = deferred();
+      mockedApi.answerPrompt.mockReturnValueOnce(checking.promise);
+      await fireEvent.click(approve());
+      mockedApi.currentPrompt.mockResolvedValue(prompt({ id: 'prompt-2', rpId: 'bank.example', origin: 'https://bank.example' }));
+      bus.emit('prompt-changed');
+      await waitFor(() => expect(text(screen.getByTestId('prompt-title'))).toBe('Sign in to bank.example?'));
+      checking.reject('that request is no longer waiting; it may have timed out');
+      await whenArmed();
+
+      expect(screen.queryByTestId('error-banner')).toBeNull();
+      expect(approve().disabled).toBe(false);
+      expect(text(approve())).toBe('Approve');
+    });
   });
 });
 
