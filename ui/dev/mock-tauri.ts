@@ -7,7 +7,7 @@
  *   vault=locked|empty|full     vault state (default full)
  *   count=N                     serve N generated passkeys instead of the 10 samples (perf testing)
  *   unlock=ok|fail|hang         what unlock() does (default ok, after 1.5 s)
- *   prompt=signin|create|mismatch|none|expiring|cli
+ *   prompt=signin|create|mismatch|none|expiring|cli|unlock|delete|nopasskey
  *   act=…                       drive the UI for screenshots, e.g.
  *       unlock, confirm-delete, deleted, tab-activity, tab-settings, search:<text>,
  *       approve-hang, approve-fail, select-2, rename, error
@@ -117,6 +117,44 @@ function makePrompt(kind: string): Prompt | null {
   switch (kind) {
     case 'none':
       return null;
+    case 'unlock':
+      return {
+        id: 'p-unlock',
+        operation: 'unlock',
+        rpId: 'webauthn.io',
+        rpName: null,
+        origin: 'https://webauthn.io',
+        door: 'browser',
+        client: 'Chromium',
+        anotherDevice: true,
+        accounts: [],
+        expiresAt,
+        queued: 0,
+      };
+    case 'delete':
+      return {
+        id: 'p-delete',
+        operation: 'delete',
+        rpId: 'github.com',
+        rpName: 'GitHub',
+        origin: null,
+        door: 'cli',
+        accounts: [{ index: 0, userName: 'alice', userDisplayName: 'Alice Martin', nickname: 'Work laptop' }],
+        expiresAt,
+        queued: 0,
+      };
+    case 'nopasskey':
+      return {
+        id: 'p-nopasskey',
+        operation: 'sign-in',
+        rpId: 'example.org',
+        rpName: null,
+        origin: null,
+        door: 'cli',
+        accounts: [],
+        expiresAt,
+        queued: 0,
+      };
     case 'create':
       return {
         id: 'p-create',
@@ -125,6 +163,8 @@ function makePrompt(kind: string): Prompt | null {
         rpName: 'WebAuthn.io',
         origin: 'https://webauthn.io',
         door: 'browser',
+        client: 'Chromium',
+        anotherDevice: true,
         accounts: [{ index: 0, userName: 'test-user-0422', userDisplayName: 'Test User', nickname: null }],
         expiresAt,
         queued: 0,
@@ -137,6 +177,8 @@ function makePrompt(kind: string): Prompt | null {
         rpName: 'PayPal',
         origin: 'https://paypal.com.account-check.example',
         door: 'browser',
+        client: 'Firefox',
+        anotherDevice: true,
         accounts: [{ index: 3, userName: 'alice.martin', userDisplayName: 'Alice Martin', nickname: null }],
         expiresAt,
         queued: 0,
@@ -161,6 +203,8 @@ function makePrompt(kind: string): Prompt | null {
         rpName: 'GitHub',
         origin: 'https://github.com',
         door: 'browser',
+        client: 'Google Chrome',
+        anotherDevice: true,
         accounts: [
           { index: 0, userName: 'alice', userDisplayName: 'Alice Martin', nickname: 'Work laptop' },
           { index: 1, userName: 'alice-oss', userDisplayName: 'Alice (OSS)', nickname: null },

@@ -28,6 +28,9 @@ for t in light dark; do
   $s prompt-failed-$t   "prompt.html?theme=$t&act=approve-fail" 420 520
   $s prompt-timedout-$t "prompt.html?theme=$t&prompt=expiring" 420 520 9000
   $s prompt-none-$t     "prompt.html?theme=$t&prompt=none" 420 520
+  $s prompt-unlock-$t   "prompt.html?theme=$t&prompt=unlock" 420 540
+  $s prompt-delete-$t   "prompt.html?theme=$t&prompt=delete" 420 540
+  $s prompt-nopasskey-$t "prompt.html?theme=$t&prompt=nopasskey" 420 540
 done
 $s small-640x420      "index.html?theme=light" 640 420
 $s small-640x420-dark "index.html?theme=dark&act=tab-activity" 640 420
