@@ -135,7 +135,7 @@ pub(crate) fn find(host: &str, site: &str, known: &KnownSites) -> Option<Finding
         // The person's own site; sharing a name with another of their sites is normal.
         return None;
     }
-    if let Some(k) = others().find(|k| k.name_skeleton == name_skeleton && k.name().len() >= 2) {
+    if let Some(k) = others().find(|k| k.name_skeleton == name_skeleton && k.name().len() >= 3) {
         return found(Kind::OtherEnding, k);
     }
     if let Some(k) = others().find(|k| embeds(&host_tokens, k)) {
@@ -255,6 +255,8 @@ mod tests {
         let known = ["id.me"];
         assert_eq!(kind("ip.me", &known), None);
         assert_eq!(kind("id-login.com", &known), None);
+        // Two-letter names are too common to call the same name on another ending a lookalike.
+        assert_eq!(kind("id.com", &known), None);
     }
 
     #[test]

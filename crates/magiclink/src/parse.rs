@@ -48,7 +48,7 @@ impl Refusal {
         match self {
             Refusal::Empty => "The link is empty. Paste the whole link from the message.".into(),
             Refusal::TooLong(n) => format!(
-                "The link is {n} characters long, far longer than a sign-in link ({MAX_LINK_LEN} at most); very long links are used to hide where they really go."
+                "The link is {n} bytes long, far longer than a sign-in link ({MAX_LINK_LEN} at most); very long links are used to hide where they really go."
             ),
             Refusal::ControlCharacter(c) => format!(
                 "The link contains a hidden control character ({}), which browsers silently drop; this is used to disguise where a link goes.",
@@ -176,7 +176,7 @@ fn encoded_control(link: &str) -> Option<String> {
 /// Applies every refusal rule and returns the normalized link, or the first reason to refuse.
 pub(crate) fn parse(link: &str) -> Result<ParsedLink, Refusal> {
     if link.len() > MAX_LINK_LEN {
-        return Err(Refusal::TooLong(link.chars().count()));
+        return Err(Refusal::TooLong(link.len()));
     }
     // Spaces and line breaks around a pasted link are harmless copy-paste leftovers (the URL
     // parser drops them too); inside the link they are refused below.
@@ -234,6 +234,11 @@ pub(crate) fn parse(link: &str) -> Result<ParsedLink, Refusal> {
     }
     if host != "localhost" && crate::site::registrable_domain(&host).is_none() {
         return Err(Refusal::NoSiteName(host));
+    }
+    // Normalizing percent-encodes and punycodes, which can make a link several times longer;
+    // the limit holds for what opens too, so checking the opened URL again gives the same answer.
+    if url.as_str().len() > MAX_LINK_LEN {
+        return Err(Refusal::TooLong(url.as_str().len()));
     }
     Ok(ParsedLink {
         normalized: url.as_str().to_owned(),
@@ -350,6 +355,10 @@ mod tests {
         let long = format!("https://bank.example/{}", "a".repeat(MAX_LINK_LEN));
         assert!(matches!(refused(&long), Refusal::TooLong(_)));
         assert_eq!(refused(" \n"), Refusal::Empty);
+        // Short enough as typed, too long once percent-encoded: refused, not opened.
+        let wide = format!("https://bank.example/{}", "\u{4f8b}".repeat(1300));
+        assert!(wide.len() <= MAX_LINK_LEN);
+        assert!(matches!(refused(&wide), Refusal::TooLong(n) if n > MAX_LINK_LEN));
     }
 
     #[test]

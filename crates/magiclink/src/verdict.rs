@@ -127,7 +127,14 @@ pub fn check(
     }
     if site_ascii != "localhost" {
         let tld = parsed.host.rsplit('.').next().unwrap_or("");
-        let problem = host
+        // On one of the person's own sites only its own name matters (its owner picks the
+        // subdomains); elsewhere any label can carry the imitation (`pаypal.evil.net`).
+        let checked = if known.contains(&site_ascii) {
+            &site
+        } else {
+            &host
+        };
+        let problem = checked
             .split('.')
             .find_map(|label| label_problem(label, tld).map(|p| p.reason(label)));
         if let Some(reason) = problem {
@@ -233,6 +240,23 @@ mod tests {
             "{:?}",
             r.reasons
         );
+    }
+
+    #[test]
+    fn mixed_script_subdomains() {
+        let never = |_: &LinkFingerprint| false;
+        let known = ["bank.example"];
+        // On an unknown site a mixed-script label anywhere is suspect…
+        let r = run("https://p\u{430}ypal.evil.example/", &known, &never);
+        assert_eq!(r.verdict, Verdict::Lookalike);
+        assert!(
+            r.reasons[0].contains("Latin and Cyrillic"),
+            "{:?}",
+            r.reasons
+        );
+        // …on the person's own site the owner's subdomains are not judged.
+        let r = run("https://p\u{430}ypal.bank.example/", &known, &never);
+        assert_eq!(r.verdict, Verdict::Trusted);
     }
 
     #[test]
