@@ -38,8 +38,8 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// `smtp_url` as lettre reads it: `smtp://host:port` (STARTTLS when offered is not tried;
-    /// plain), `smtp://host?tls=required`, `smtps://user:pass@host` (implicit TLS).
+    /// `smtp_url` as lettre reads it: `smtp://host:25` (no TLS, for a local relay),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host` (TLS).
     pub fn new(outbox: PathBuf, smtp_url: Option<&str>) -> Result<Self, MailError> {
         std::fs::create_dir_all(&outbox).map_err(|source| MailError::Outbox {
             path: outbox.clone(),
