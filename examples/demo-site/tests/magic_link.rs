@@ -392,6 +392,10 @@ fn another_browser_must_confirm_and_sees_where_and_when_the_link_was_asked_for()
     let r = other.get(&path);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
+        other.cookie.is_none(),
+        "opening the page creates no session"
+    );
+    assert!(
         r.body.contains("id=\"link-confirm-other-browser\""),
         "{}",
         r.body
