@@ -33,7 +33,9 @@ pub use events::{NoEvents, SessionEvents};
 pub use latchkey_authenticator::Door;
 pub use latchkey_bridge::PasskeyView;
 pub use latchkey_magiclink::{LinkReport, Verdict};
-pub use links::{LinkOpener, LinkOutcome, LINK_MARK_WINDOW};
+pub use links::{
+    judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
+};
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
 pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};

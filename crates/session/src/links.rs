@@ -18,7 +18,7 @@ use latchkey_vault::{Vault, VaultError};
 use serde::Serialize;
 
 use crate::activity::{ActivityEntry, ActivityKind};
-use crate::session::{now_unix, Session, SessionError};
+use crate::session::{door_name, now_unix, Session, SessionError};
 
 /// How long after a link opened the next passkey creation for its site is marked "Replace the
 /// sign-in link with a passkey on this PC": long enough to finish signing in, short enough that
@@ -72,6 +72,78 @@ fn link_site(normalized: &str) -> Option<String> {
     url.host_str().map(site_of)
 }
 
+/// The person's sites: the RP IDs of the vault's passkeys, and the sites of requests the person
+/// approved or created a passkey for (from the activity log). Denied or timed-out requests do
+/// not count: a page that only asked must not make its lookalike links trusted.
+fn known_sites(vault: &Vault) -> Result<KnownSites, VaultError> {
+    let mut sites: Vec<String> = vault.list()?.iter().map(|m| m.rp_id.clone()).collect();
+    for raw in vault.read_log(RECENT_ACTIVITY)? {
+        let Ok(entry) = serde_json::from_slice::<ActivityEntry>(&raw) else {
+            continue;
+        };
+        if matches!(entry.kind, ActivityKind::Approved | ActivityKind::Created) {
+            sites.extend(entry.rp_id);
+        }
+    }
+    Ok(KnownSites::new(sites))
+}
+
+/// Judges `url` against the person's sites in `vault` and the links it opened before; opens
+/// nothing. Shared by the session and the CLI when it holds the vault itself.
+pub fn judge_link(vault: &Vault, url: &str) -> Result<LinkReport, VaultError> {
+    let known = known_sites(vault)?;
+    let key = vault.link_key();
+    let failed: RefCell<Option<VaultError>> = RefCell::new(None);
+    let seen = |fp: &latchkey_magiclink::LinkFingerprint| match vault.link_opened(&fp.0) {
+        Ok(seen) => seen,
+        Err(e) => {
+            *failed.borrow_mut() = Some(e);
+            true
+        }
+    };
+    let report = check(url, &known, &key, &seen, SystemTime::now());
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// Whether a link with `verdict` may open: trusted always; an unknown site only once the person
+/// confirmed; a lookalike only with an explicit override (a confirmation is not enough);
+/// refused, already-used and expired links never.
+pub fn may_open(verdict: Verdict, confirm_unknown: bool, override_lookalike: bool) -> bool {
+    match verdict {
+        Verdict::Trusted => true,
+        Verdict::UnknownSite => confirm_unknown,
+        Verdict::Lookalike => override_lookalike,
+        Verdict::Refused | Verdict::AlreadyUsed | Verdict::Expired => false,
+    }
+}
+
+/// After `normalized` was opened: records its keyed fingerprint (so it is "already used" from
+/// now on) and a sealed "link-opened" activity entry naming its site, which it returns.
+pub fn record_link_opened(
+    vault: &Vault,
+    normalized: &str,
+    door: Door,
+) -> Result<Option<String>, VaultError> {
+    let fp = fingerprint(&vault.link_key(), normalized);
+    vault.record_opened_link(&fp.0, now_unix())?;
+    let site = link_site(normalized);
+    let entry = ActivityEntry {
+        time: now_unix(),
+        kind: ActivityKind::LinkOpened,
+        rp_id: site.clone(),
+        account: None,
+        door: door_name(door).to_owned(),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&entry) {
+        // Best effort like every log entry: the link is recorded as used either way.
+        let _ = vault.append_log(&bytes);
+    }
+    Ok(site)
+}
+
 impl Session {
     /// How the session opens links that passed (the app's opener, the CLI's, a test's).
     pub fn set_link_opener(&self, opener: Arc<dyn LinkOpener>) {
@@ -83,42 +155,10 @@ impl Session {
         *self.links.window.lock().unwrap() = Some(window);
     }
 
-    /// The person's sites: the RP IDs of the vault's passkeys, and the sites of requests the
-    /// person approved or created a passkey for (from the activity log). Denied or timed-out
-    /// requests do not count: a page that only asked must not make its lookalike links trusted.
-    fn known_sites(&self, vault: &Vault) -> Result<KnownSites, VaultError> {
-        let mut sites: Vec<String> = vault.list()?.iter().map(|m| m.rp_id.clone()).collect();
-        for raw in vault.read_log(RECENT_ACTIVITY)? {
-            let Ok(entry) = serde_json::from_slice::<ActivityEntry>(&raw) else {
-                continue;
-            };
-            if matches!(entry.kind, ActivityKind::Approved | ActivityKind::Created) {
-                sites.extend(entry.rp_id);
-            }
-        }
-        Ok(KnownSites::new(sites))
-    }
-
     /// Judges `url` against the person's sites and the links opened before; opens nothing.
     /// [`SessionError::Locked`] while locked: without the vault there are no sites to compare.
     pub fn check_link(&self, url: &str) -> Result<LinkReport, SessionError> {
-        self.vault_op(|vault| {
-            let known = self.known_sites(vault)?;
-            let key = vault.link_key();
-            let failed: RefCell<Option<VaultError>> = RefCell::new(None);
-            let seen = |fp: &latchkey_magiclink::LinkFingerprint| match vault.link_opened(&fp.0) {
-                Ok(seen) => seen,
-                Err(e) => {
-                    *failed.borrow_mut() = Some(e);
-                    true
-                }
-            };
-            let report = check(url, &known, &key, &seen, SystemTime::now());
-            match failed.into_inner() {
-                Some(e) => Err(e),
-                None => Ok(report),
-            }
-        })
+        self.vault_op(|vault| judge_link(vault, url))
     }
 
     /// Checks `url` and opens it only when it passed: a trusted site; an unknown site when
@@ -136,12 +176,7 @@ impl Session {
         self.touch();
         let _one_at_a_time = self.links.opening.lock().unwrap_or_else(|e| e.into_inner());
         let report = self.check_link(url)?;
-        let allowed = match report.verdict {
-            Verdict::Trusted => true,
-            Verdict::UnknownSite => confirm_unknown,
-            Verdict::Lookalike => override_lookalike,
-            Verdict::Refused | Verdict::AlreadyUsed | Verdict::Expired => false,
-        };
+        let allowed = may_open(report.verdict, confirm_unknown, override_lookalike);
         let Some(normalized) = report.url.clone().filter(|_| allowed) else {
             return Ok(LinkOutcome {
                 report,
@@ -158,12 +193,7 @@ impl Session {
                 "the link could not be opened in your browser ({e}); nothing was recorded, try again"
             ))
         })?;
-        self.vault_op(|v| {
-            let fp = fingerprint(&v.link_key(), &normalized);
-            v.record_opened_link(&fp.0, now_unix())
-        })?;
-        let site = link_site(&normalized);
-        self.log(ActivityKind::LinkOpened, site.as_deref(), None, door);
+        let site = self.vault_op(|v| record_link_opened(v, &normalized, door))?;
         if let Some(site) = site {
             let mut marks = self.links.marks.lock().unwrap();
             marks.retain(|(s, _)| *s != site);

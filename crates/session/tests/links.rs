@@ -355,3 +355,87 @@ fn the_no_passkey_prompt_offers_a_sign_in_link_and_ends_not_allowed() {
     assert!(t.join().unwrap().is_err());
     assert_eq!(f.link_view.0.load(Ordering::SeqCst), 1);
 }
+
+/// The handler's peer for `door` (what the server determines from the executable).
+fn peer(door: latchkey_bridge::protocol::Door) -> latchkey_bridge::Peer {
+    latchkey_bridge::Peer {
+        uid: 1000,
+        pid: 1,
+        exe: None,
+        door,
+    }
+}
+
+fn call(
+    f: &Fixture,
+    door: latchkey_bridge::protocol::Door,
+    op: latchkey_bridge::protocol::Op,
+) -> Result<Value, latchkey_bridge::protocol::ReplyError> {
+    use latchkey_bridge::Handler;
+    latchkey_session::bridge_handler::SessionHandler(f.session.clone()).handle(
+        &peer(door),
+        latchkey_bridge::protocol::Request {
+            v: latchkey_bridge::protocol::PROTOCOL_VERSION,
+            id: 1,
+            door,
+            op,
+        },
+    )
+}
+
+#[test]
+fn the_link_ops_answer_the_cli_door_only() {
+    use latchkey_bridge::protocol::{Door as Wire, ErrorKind, Op};
+    let f = fixture();
+    f.session.unlock().unwrap();
+    create(&f, "example.com");
+    let url = "https://example.com/link/op1";
+    let checked = call(&f, Wire::Cli, Op::LinkCheck { url: url.into() }).unwrap();
+    assert_eq!(checked["verdict"], "trusted");
+    assert_eq!(checked["site"], "example.com");
+    assert!(checked["reasons"].as_array().is_some_and(|r| !r.is_empty()));
+    let unknown = "https://unrelated-shop.org/l";
+    let not_confirmed = call(
+        &f,
+        Wire::Cli,
+        Op::LinkOpen {
+            url: unknown.into(),
+            confirm: false,
+            override_lookalike: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            not_confirmed["verdict"].clone(),
+            not_confirmed["opened"].clone()
+        ),
+        (json!("unknown-site"), json!(false))
+    );
+    let opened = call(
+        &f,
+        Wire::Cli,
+        Op::LinkOpen {
+            url: url.into(),
+            confirm: false,
+            override_lookalike: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(opened["opened"], true);
+    assert_eq!(f.opened(), vec![url.to_owned()]);
+    for door in [Wire::Program, Wire::Browser, Wire::Usb] {
+        for op in [
+            Op::LinkCheck { url: url.into() },
+            Op::LinkOpen {
+                url: "https://example.com/link/op2".into(),
+                confirm: true,
+                override_lookalike: true,
+            },
+        ] {
+            let err = call(&f, door, op).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::NotAllowedError, "{door:?}");
+        }
+    }
+    assert_eq!(f.opened().len(), 1, "another door opened nothing");
+}
