@@ -169,6 +169,32 @@ function makePrompt(kind: string): Prompt | null {
         expiresAt,
         queued: 0,
       };
+    case 'replaces':
+      return {
+        id: 'p-replaces',
+        operation: 'create',
+        rpId: 'example.com',
+        rpName: 'Example',
+        origin: 'https://example.com',
+        door: 'browser',
+        replacesLink: true,
+        accounts: [{ index: 0, userName: 'alice@example.com', userDisplayName: 'Alice', nickname: null }],
+        expiresAt,
+        queued: 0,
+      };
+    case 'use-link':
+      return {
+        id: 'p-use-link',
+        operation: 'sign-in',
+        rpId: 'example.com',
+        rpName: 'Example',
+        origin: null,
+        door: 'cli',
+        useLink: true,
+        accounts: [],
+        expiresAt,
+        queued: 0,
+      };
     case 'mismatch':
       return {
         id: 'p-mismatch',
@@ -306,6 +332,27 @@ mockIPC(
         emit('prompt-changed');
         return null;
       }
+      case 'take_pending_link':
+        return null;
+      case 'check_link':
+      case 'open_link': {
+        await sleep(200);
+        const url = String(a.url ?? '');
+        const verdict = url.includes('examp1e') ? 'lookalike' : url.includes('example.com') ? 'trusted' : 'unknown-site';
+        const report = {
+          verdict,
+          site: verdict === 'lookalike' ? 'examp1e.com' : verdict === 'trusted' ? 'example.com' : 'shop.example',
+          reasons:
+            verdict === 'lookalike'
+              ? ['examp1e.com looks like example.com, one of your sites, but it is a different site.', 'Do not open it unless you are certain.']
+              : verdict === 'trusted'
+                ? ['This link is for example.com, one of your sites.']
+                : ['Latchkey does not know shop.example: none of your passkeys or recent requests are for it.'],
+          imitates: verdict === 'lookalike' ? 'example.com' : null,
+          url,
+        };
+        return cmd === 'check_link' ? report : { ...report, opened: true };
+      }
       default:
         throw `mock: unknown command ${cmd}`;
     }
@@ -337,6 +384,13 @@ async function drive() {
       (await waitFor('delete-button')).click();
       (await waitFor('confirm-delete')).click();
     } else if (step.startsWith('tab-')) (await waitFor(step)).click();
+    else if (step.startsWith('link:')) {
+      (await waitFor('tab-link')).click();
+      const input = (await waitFor('link-input')) as HTMLInputElement;
+      input.value = decodeURIComponent(step.slice(5));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      (await waitFor('link-check-button')).click();
+    }
     else if (step.startsWith('search:')) {
       const input = (await waitFor('search')) as HTMLInputElement;
       input.focus();
