@@ -25,11 +25,18 @@ pub(crate) enum TreeId {
     SiteIndex,
     /// sequence number → sealed activity log entry.
     Log,
+    /// keyed fingerprint of a sign-in link opened → sealed time it was opened (`links.rs`).
+    OpenedLinks,
 }
 
 impl TreeId {
-    pub(crate) const ALL: [TreeId; 4] =
-        [TreeId::Meta, TreeId::Secret, TreeId::SiteIndex, TreeId::Log];
+    pub(crate) const ALL: [TreeId; 5] = [
+        TreeId::Meta,
+        TreeId::Secret,
+        TreeId::SiteIndex,
+        TreeId::Log,
+        TreeId::OpenedLinks,
+    ];
 
     /// The sled tree name; also part of every record's associated data and tag.
     pub(crate) fn name(self) -> &'static str {
@@ -38,6 +45,7 @@ impl TreeId {
             TreeId::Secret => "secret",
             TreeId::SiteIndex => "by_rp",
             TreeId::Log => "log",
+            TreeId::OpenedLinks => "links",
         }
     }
 
@@ -48,6 +56,7 @@ impl TreeId {
             TreeId::Secret => "a passkey's private key",
             TreeId::SiteIndex => "a site index entry",
             TreeId::Log => "an activity log entry",
+            TreeId::OpenedLinks => "an opened sign-in link's record",
         }
     }
 }
@@ -58,6 +67,7 @@ pub(crate) struct Trees {
     pub(crate) secret: sled::Tree,
     pub(crate) site_index: sled::Tree,
     pub(crate) log: sled::Tree,
+    pub(crate) links: sled::Tree,
     pub(crate) manifest: sled::Tree,
 }
 
@@ -69,6 +79,7 @@ impl Trees {
             secret: open(TreeId::Secret.name())?,
             site_index: open(TreeId::SiteIndex.name())?,
             log: open(TreeId::Log.name())?,
+            links: open(TreeId::OpenedLinks.name())?,
             manifest: open(manifest::TREE)?,
         })
     }
@@ -79,6 +90,7 @@ impl Trees {
             TreeId::Secret => &self.secret,
             TreeId::SiteIndex => &self.site_index,
             TreeId::Log => &self.log,
+            TreeId::OpenedLinks => &self.links,
         }
     }
 
@@ -211,14 +223,22 @@ impl<'a> Batch<'a> {
         }
         let sealed_manifest = next.seal(self.keys)?;
         let t = self.trees;
-        (&t.meta, &t.secret, &t.site_index, &t.log, &t.manifest)
-            .transaction(|(meta, secret, index, log, manifest)| {
+        (
+            &t.meta,
+            &t.secret,
+            &t.site_index,
+            &t.log,
+            &t.links,
+            &t.manifest,
+        )
+            .transaction(|(meta, secret, index, log, links, manifest)| {
                 for (tree, key, sealed) in &rows {
                     let target = match tree {
                         TreeId::Meta => meta,
                         TreeId::Secret => secret,
                         TreeId::SiteIndex => index,
                         TreeId::Log => log,
+                        TreeId::OpenedLinks => links,
                     };
                     match sealed {
                         Some(v) => target.insert(*key, v.as_slice())?,

@@ -21,12 +21,16 @@
 //! vault.id() -> &str                                                // names the keychain entry
 //! vault.settings_mac(bytes: &[u8]) -> [u8; 32]                      // HMAC under a settings-only key
 //! vault.settings_mac_matches(bytes: &[u8], mac: &[u8]) -> bool      // constant-time check
+//! vault.link_key() -> Zeroizing<[u8; 32]>                          // sign-in link fingerprint key
+//! vault.record_opened_link(fingerprint: &[u8; 32], now_unix: u64) -> Result<(), VaultError>
+//! vault.link_opened(fingerprint: &[u8; 32]) -> Result<bool, VaultError>
 //! ```
 
 mod batch;
 mod error;
 pub mod hex;
 mod keychain;
+mod links;
 mod manifest;
 mod migrate;
 mod names;

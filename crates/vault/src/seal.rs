@@ -214,3 +214,29 @@ impl Keys {
             .into()
     }
 }
+
+impl Keys {
+    /// The raw bytes of a purpose key (same derivation as [`Keys::purpose_key`]), for a
+    /// purpose whose MAC is computed outside this crate (the sign-in link fingerprints).
+    pub(crate) fn purpose_key_bytes(&self, purpose: &[u8]) -> zeroize::Zeroizing<[u8; 32]> {
+        struct Len32;
+        impl hkdf::KeyType for Len32 {
+            fn len(&self) -> usize {
+                32
+            }
+        }
+        let prk_bytes = zeroize::Zeroizing::new(hmac_of(&self.index, &[b"purpose\0", purpose]));
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, prk_bytes.as_ref())
+            .expand(&[purpose], Len32)
+            .and_then(|okm| okm.fill(out.as_mut()))
+            .expect("HKDF length is fixed and valid");
+        out
+    }
+
+    /// Where an opened link's record lives: HMAC(index key, "link\0" ‖ fingerprint). The
+    /// "link\0" tag keeps these slots apart from the credential and site-index slots.
+    pub(crate) fn link_slot(&self, fingerprint: &[u8; 32]) -> [u8; 32] {
+        hmac_of(&self.index, &[b"link\0", fingerprint])
+    }
+}

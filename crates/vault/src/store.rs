@@ -554,4 +554,16 @@ impl Vault {
     pub(crate) fn keys(&self) -> &Keys {
         &self.keys
     }
+
+    pub(crate) fn trees(&self) -> &Trees {
+        &self.trees
+    }
+
+    /// [`Vault::write`] for helpers in their own modules (links.rs).
+    pub(crate) fn write_batch(
+        &self,
+        change: impl FnOnce(&mut Batch<'_>) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        self.write(change)
+    }
 }
