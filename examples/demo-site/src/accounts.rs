@@ -16,6 +16,8 @@ pub struct StoredPasskey {
 pub struct Account {
     pub id: Uuid,
     pub username: String,
+    /// Where sign-in links go (lowercase); accounts made without one cannot get links.
+    pub email: Option<String>,
     pub passkeys: Vec<StoredPasskey>,
 }
 
@@ -23,6 +25,7 @@ pub struct Account {
 pub struct Accounts {
     by_id: HashMap<Uuid, Account>,
     by_name: HashMap<String, Uuid>,
+    by_email: HashMap<String, Uuid>,
 }
 
 impl Accounts {
@@ -30,18 +33,27 @@ impl Accounts {
         self.by_name.get(name).and_then(|id| self.by_id.get(id))
     }
 
+    /// The account whose address is `email` (already normalized by `normalize_email`).
+    pub fn by_email(&self, email: &str) -> Option<&Account> {
+        self.by_email.get(email).and_then(|id| self.by_id.get(id))
+    }
+
     pub fn get(&self, id: &Uuid) -> Option<&Account> {
         self.by_id.get(id)
     }
 
-    /// Adds a passkey to the account `id`, creating the account if it is new.
-    pub fn add_passkey(&mut self, id: Uuid, username: &str, passkey: Passkey) {
+    /// Adds a passkey to the account `id`, creating the account (with `email`) if it is new.
+    pub fn add_passkey(&mut self, id: Uuid, username: &str, email: Option<&str>, passkey: Passkey) {
         let account = self.by_id.entry(id).or_insert_with(|| Account {
             id,
             username: username.to_string(),
+            email: email.map(str::to_string),
             passkeys: Vec::new(),
         });
         self.by_name.insert(username.to_string(), id);
+        if let Some(e) = &account.email {
+            self.by_email.insert(e.clone(), id);
+        }
         account.passkeys.push(StoredPasskey {
             passkey,
             created: now(),
@@ -61,6 +73,13 @@ impl Accounts {
             }
         }
     }
+}
+
+/// An address as accounts and links key it: trimmed, lowercase, and one lettre accepts.
+/// `None` when it is not an address.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let e = raw.trim().to_lowercase();
+    (e.len() <= 254 && e.parse::<lettre::Address>().is_ok()).then_some(e)
 }
 
 fn now() -> String {

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential, Uuid};
 
+use crate::accounts::normalize_email;
 use crate::error::ApiError;
 use crate::sessions::{with_cookie, Pending};
 use crate::AppState;
@@ -33,6 +34,8 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[derive(Deserialize)]
 struct RegisterStart {
     username: Option<String>,
+    /// For new accounts: where sign-in links go.
+    email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -71,10 +74,11 @@ async fn register_start(
     let (sid, set) = st.sessions.lock().unwrap().get_or_create(&headers);
     let signed_in = st.sessions.lock().unwrap().session(&sid).user;
     let accounts = st.accounts.lock().unwrap();
-    let (user, username, exclude) = match signed_in.and_then(|u| accounts.get(&u)) {
+    let (user, username, email, exclude) = match signed_in.and_then(|u| accounts.get(&u)) {
         Some(a) => (
             a.id,
             a.username.clone(),
+            a.email.clone(),
             a.passkeys
                 .iter()
                 .map(|p| p.passkey.cred_id().clone())
@@ -93,7 +97,28 @@ async fn register_start(
                     "the user name {name:?} is taken; sign in as {name:?} to add a passkey, or pick another name"
                 )));
             }
-            (random_uuid(), name, Vec::new())
+            let email = match req
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                None => None,
+                Some(raw) => {
+                    let e = normalize_email(raw).ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "{raw:?} is not an email address like name@example.com; correct it or leave it empty"
+                        ))
+                    })?;
+                    if accounts.by_email(&e).is_some() {
+                        return Err(ApiError::Conflict(format!(
+                            "another account uses {e}; sign in to it (or ask for a sign-in link), or use another address"
+                        )));
+                    }
+                    Some(e)
+                }
+            };
+            (random_uuid(), name, email, Vec::new())
         }
     };
     drop(accounts);
@@ -108,6 +133,7 @@ async fn register_start(
         .set_pending(Pending::Register {
             user,
             username,
+            email,
             state,
         });
     Ok(ok(with_cookie(set), discoverable(json!(options))))
@@ -138,6 +164,7 @@ async fn register_finish(
     let Some(Pending::Register {
         user,
         username,
+        email,
         state,
     }) = pending
     else {
@@ -155,10 +182,23 @@ async fn register_finish(
                 "the user name {username:?} was taken meanwhile; pick another name"
             )));
         }
-        accounts.add_passkey(user, &username, passkey);
+        if let Some(e) = &email {
+            if accounts.by_email(e).is_some_and(|a| a.id != user) {
+                return Err(ApiError::Conflict(format!(
+                    "another account took {e} meanwhile; use another address"
+                )));
+            }
+        }
+        accounts.add_passkey(user, &username, email.as_deref(), passkey);
     }
-    st.sessions.lock().unwrap().session(&sid).user = Some(user);
-    Ok(ok(with_cookie(set), account_json(&st, &user)))
+    {
+        let mut sessions = st.sessions.lock().unwrap();
+        let session = sessions.session(&sid);
+        session.user = Some(user);
+        // The passkey the link sign-in offered now exists.
+        session.by_link = false;
+    }
+    Ok(ok(with_cookie(set), account_json(&st, &user, false)))
 }
 
 /// No user name: a discoverable request (the authenticator offers its passkeys for this site).
@@ -254,29 +294,37 @@ async fn login_finish(
         _ => return Err(no_ceremony("sign-in")),
     };
     st.accounts.lock().unwrap().record_sign_in(&user, &result);
-    st.sessions.lock().unwrap().session(&sid).user = Some(user);
-    Ok(ok(with_cookie(set), account_json(&st, &user)))
+    {
+        let mut sessions = st.sessions.lock().unwrap();
+        let session = sessions.session(&sid);
+        session.user = Some(user);
+        session.by_link = false;
+    }
+    Ok(ok(with_cookie(set), account_json(&st, &user, false)))
 }
 
 async fn me(State(st): S, headers: HeaderMap) -> Result<Response, ApiError> {
-    let user = {
+    let signed_in = {
         let mut sessions = st.sessions.lock().unwrap();
-        sessions
-            .find(&headers)
-            .and_then(|sid| sessions.session(&sid).user)
+        sessions.find(&headers).and_then(|sid| {
+            let s = sessions.session(&sid);
+            s.user.map(|u| (u, s.by_link))
+        })
     };
-    let Some(user) = user else {
+    let Some((user, by_link)) = signed_in else {
         return Err(ApiError::Unauthorized(
             "not signed in; sign in first".into(),
         ));
     };
-    Ok(ok(HeaderMap::new(), account_json(&st, &user)))
+    Ok(ok(HeaderMap::new(), account_json(&st, &user, by_link)))
 }
 
 async fn logout(State(st): S, headers: HeaderMap) -> Response {
     let mut sessions = st.sessions.lock().unwrap();
     if let Some(sid) = sessions.find(&headers) {
-        sessions.session(&sid).user = None;
+        let s = sessions.session(&sid);
+        s.user = None;
+        s.by_link = false;
     }
     ok(HeaderMap::new(), json!({ "signedOut": true }))
 }
@@ -287,13 +335,17 @@ fn no_ceremony(what: &str) -> ApiError {
     ))
 }
 
-fn account_json(st: &AppState, user: &Uuid) -> serde_json::Value {
+/// The account as the pages show it; `signedInByLink` makes the account page offer a passkey
+/// on this device.
+fn account_json(st: &AppState, user: &Uuid, by_link: bool) -> serde_json::Value {
     let accounts = st.accounts.lock().unwrap();
     let Some(a) = accounts.get(user) else {
         return json!(null);
     };
     json!({
         "username": a.username,
+        "email": a.email,
+        "signedInByLink": by_link,
         "passkeys": a.passkeys.iter().map(|p| json!({
             "id": URL_SAFE_NO_PAD.encode(p.passkey.cred_id()),
             "created": p.created,

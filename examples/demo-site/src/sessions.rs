@@ -20,6 +20,7 @@ pub enum Pending {
     Register {
         user: Uuid,
         username: String,
+        email: Option<String>,
         state: PasskeyRegistration,
     },
     LoginDiscoverable(DiscoverableAuthentication),
@@ -32,6 +33,11 @@ pub enum Pending {
 #[derive(Default)]
 pub struct Session {
     pub user: Option<Uuid>,
+    /// Signed in with an emailed link (the account page then offers a passkey on this device).
+    pub by_link: bool,
+    /// The SHA-256 of the last sign-in link this browser asked for: a link asked for
+    /// elsewhere is refused here while this browser waits for its own (login CSRF).
+    pub waiting_link: Option<[u8; 32]>,
     pending: Option<(Pending, Instant)>,
 }
 
@@ -80,9 +86,21 @@ impl Sessions {
         cookie(headers).filter(|id| self.map.contains_key(id))
     }
 
+    /// The session `id` if it exists, read-only (a GET of a link page creates nothing).
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.map.get(id)
+    }
+
     pub fn session(&mut self, id: &str) -> &mut Session {
         self.map.entry(id.to_string()).or_default()
     }
+}
+
+/// What a sign-in link keeps of the browser that asked for it: the SHA-256 of its session
+/// id, so the link can tell that browser from another without holding a usable cookie.
+pub fn binding(session_id: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(session_id.as_bytes()).into()
 }
 
 fn cookie(headers: &HeaderMap) -> Option<String> {

@@ -39,8 +39,8 @@ function explain(e) {
   return `${name}: ${(e && e.message) || String(e)}`;
 }
 
-async function register(username) {
-  const options = await api("/api/register/start", { username });
+async function register(username, email = null) {
+  const options = await api("/api/register/start", email ? { username, email } : { username });
   const response = await startRegistration({ optionsJSON: options.publicKey });
   await api("/api/register/finish", response);
 }
@@ -65,8 +65,15 @@ function home() {
   $("signup-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     status("Creating your passkey…");
-    register($("signup-username").value.trim())
+    register($("signup-username").value.trim(), $("signup-email").value.trim())
       .then(() => location.assign("/account"))
+      .catch(fail);
+  });
+  $("link-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    status("Sending…");
+    api("/api/link/request", { email: $("link-email").value.trim() })
+      .then((r) => status(r.message))
       .catch(fail);
   });
   // Conditional UI: passkeys offered in the user name field's autofill.
@@ -90,6 +97,9 @@ async function account() {
     return;
   }
   $("who").textContent = me.username;
+  // Signed in by link: the passkey on this device is the next step, so it stands out.
+  $("link-offer").hidden = !me.signedInByLink;
+  $("add-passkey").classList.toggle("highlight", !!me.signedInByLink);
   const body = $("passkeys");
   body.replaceChildren();
   for (const p of me.passkeys) {
@@ -106,7 +116,7 @@ function accountPage() {
   $("add-passkey").addEventListener("click", () => {
     status("Creating another passkey…");
     register(null)
-      .then(() => { status("Added."); return account(); })
+      .then(() => { status("Added: next time, sign in with this passkey."); return account(); })
       .catch(fail);
   });
   $("signout").addEventListener("click", () => {
