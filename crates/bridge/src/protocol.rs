@@ -17,7 +17,7 @@
 //!
 //! Additions within version 1 (an older app answers them `ProtocolError`, "bad request"): the
 //! ceremonies' optional `tag` and `client`, and the ops `cancel`, `accounts` and `unlock`, used
-//! by the browser door. Optional fields keep old requests valid; nothing changed meaning.
+//! by the browser door; `link-check` and `link-open` (sign-in links), used by the CLI. Optional fields keep old requests valid; nothing changed meaning.
 
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +102,21 @@ pub enum Op {
     },
     /// Shows the app's window and unlocks the vault (the OS check runs); answers the status.
     Unlock,
+    /// Judges a sign-in (magic) link against the person's sites; opens nothing. Answers the
+    /// report: `{"verdict","site","reasons","imitates","url"}`. Needs an unlocked vault.
+    LinkCheck {
+        url: String,
+    },
+    /// Judges the link and opens it in the browser only when it passed: a trusted site; an
+    /// unknown site with `confirm`; a lookalike with `override`; never a refused, used or
+    /// expired one. Answers the report plus `"opened": bool`.
+    LinkOpen {
+        url: String,
+        #[serde(default)]
+        confirm: bool,
+        #[serde(default, rename = "override")]
+        override_lookalike: bool,
+    },
 }
 
 /// One passkey as an autofill menu shows it: who it signs in as, never key material.
@@ -252,4 +267,55 @@ pub fn request_id(line: &str) -> u64 {
         .ok()
         .and_then(|v| v.get("id").and_then(|i| i.as_u64()))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_ops_read_as_the_cli_sends_them_and_flags_default_to_off() {
+        let open = parse_request(
+            r#"{"v":1,"id":3,"door":"cli","op":"link-open","url":"https://example.com/l/x","confirm":true,"override":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            open.op,
+            Op::LinkOpen {
+                url: "https://example.com/l/x".into(),
+                confirm: true,
+                override_lookalike: false,
+            }
+        );
+        let bare = parse_request(
+            r#"{"v":1,"id":4,"door":"cli","op":"link-open","url":"https://examp1e.com/"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            bare.op,
+            Op::LinkOpen {
+                confirm: false,
+                override_lookalike: false,
+                ..
+            }
+        ));
+        let check = Request {
+            v: PROTOCOL_VERSION,
+            id: 5,
+            door: Door::Cli,
+            op: Op::LinkCheck {
+                url: "https://example.com/".into(),
+            },
+        };
+        let line = serde_json::to_value(&check).unwrap();
+        assert_eq!(line["op"], "link-check");
+        assert_eq!(line["url"], "https://example.com/");
+        let over = serde_json::to_value(Op::LinkOpen {
+            url: "u".into(),
+            confirm: false,
+            override_lookalike: true,
+        })
+        .unwrap();
+        assert_eq!(over["override"], true);
+    }
 }

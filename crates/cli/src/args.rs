@@ -62,6 +62,32 @@ pub enum Command {
     /// Latchkey extension start latchkey-browser-host.
     #[command(subcommand)]
     Browser(BrowserCommand),
+    /// Check a sign-in (magic) link against your sites before anything opens, or open it.
+    /// Exit code: 0 trusted, 6 unknown site, 3 anything else.
+    #[command(subcommand)]
+    Link(LinkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Judge the link (trusted, unknown-site, lookalike, refused, already-used, expired); opens nothing.
+    Check {
+        url: String,
+        /// Machine-readable output: {"verdict","site","reasons","imitates","url"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Judge the link and open it in your browser only if it passes: an unknown site after
+    /// you confirm, a lookalike only with --override; refused, used or expired links never.
+    Open {
+        url: String,
+        /// Open an unknown site's link without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Open a link Latchkey judged a lookalike of one of your sites (be certain first).
+        #[arg(long = "override")]
+        override_: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

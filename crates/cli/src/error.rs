@@ -1,7 +1,8 @@
 //! What the CLI reports and with which exit code. Codes are part of the CLI contract:
 //! 1 other failure, 2 usage, 3 not allowed (denied, verification failed, no passkey),
 //! 4 request rejected (bad origin/RP ID, malformed options, excluded credential, unsupported
-//! algorithm), 5 vault or keychain problem.
+//! algorithm), 5 vault or keychain problem, 6 a sign-in link for a site Latchkey does not know
+//! (`link check|open`; a trusted link is 0, any other verdict 3).
 
 use latchkey_authenticator::client::ClientError;
 use latchkey_vault::VaultError;

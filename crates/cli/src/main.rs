@@ -6,6 +6,7 @@ mod approver;
 mod args;
 mod browser;
 mod error;
+mod link;
 mod manage;
 mod output;
 mod repair;
@@ -14,7 +15,7 @@ mod webauthn;
 
 use clap::Parser;
 
-use args::{Cli, Command, WebauthnCommand};
+use args::{Cli, Command, LinkCommand, WebauthnCommand};
 use error::CliError;
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -44,6 +45,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webauthn(WebauthnCommand::Get(a)) => webauthn::get(&dir, &a),
         Command::Repair => repair::repair(&dir),
         Command::Browser(command) => browser::run(command),
+        Command::Link(LinkCommand::Check { url, json }) => {
+            link::check(link::Holder::Files(&dir), &url, json)
+        }
+        Command::Link(LinkCommand::Open {
+            url,
+            yes,
+            override_,
+        }) => link::open(link::Holder::Files(&dir), &url, yes, override_),
     }
 }
 

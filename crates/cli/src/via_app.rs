@@ -8,7 +8,7 @@ use latchkey_bridge::protocol::Op;
 use latchkey_bridge::{BridgeClient, ClientError, ErrorKind, PasskeyView};
 use latchkey_vault::{alg, PasskeyMeta};
 
-use crate::args::{CeremonyArgs, Command, WebauthnCommand};
+use crate::args::{CeremonyArgs, Command, LinkCommand, WebauthnCommand};
 use crate::error::CliError;
 use crate::output;
 
@@ -156,5 +156,14 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         )),
         // Never reaches the app (main.rs answers it first); here for completeness.
         Command::Browser(command) => crate::browser::run(command),
+        // The app checks and, when it passes, opens the link with its own opener.
+        Command::Link(LinkCommand::Check { url, json }) => {
+            crate::link::check(crate::link::Holder::App(app), &url, json)
+        }
+        Command::Link(LinkCommand::Open {
+            url,
+            yes,
+            override_,
+        }) => crate::link::open(crate::link::Holder::App(app), &url, yes, override_),
     }
 }

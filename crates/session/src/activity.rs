@@ -28,6 +28,9 @@ pub enum ActivityKind {
     Cancelled,
     /// The person sent a browser's request to another device or security key.
     AnotherDevice,
+    /// A sign-in link passed Latchkey's checks and was opened in the browser (`rp_id` is the
+    /// link's site).
+    LinkOpened,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -164,6 +164,9 @@ impl UserInteraction for PromptApprover<'_> {
             },
             another_device: browser
                 && matches!(operation, PromptOperation::Create | PromptOperation::SignIn),
+            replaces_link: operation == PromptOperation::Create
+                && self.session.link_mark_for(request.rp_id),
+            use_link: no_passkey && !browser,
             accounts: offered
                 .iter()
                 .enumerate()
@@ -216,6 +219,12 @@ impl UserInteraction for PromptApprover<'_> {
         };
         match answer {
             Ok(Answer::Approve { .. }) if no_passkey => {
+                record(None, Some(ActivityKind::Denied));
+                Err(Refusal::Denied)
+            }
+            // Ends as a refusal (NotAllowedError): the caller's own fallback takes over, and
+            // the session has already sent the person to the Sign-in link view.
+            Ok(Answer::UseLink) => {
                 record(None, Some(ActivityKind::Denied));
                 Err(Refusal::Denied)
             }

@@ -73,6 +73,22 @@ impl Handler for SessionHandler {
                 s.accounts(door_of(door), &origin, &rp_id).map(|a| json(&a))
             }
             Op::Unlock => s.unlock_for_client().map(|st| json(&st)),
+            // Only the latchkey command: another program must not probe which sites the
+            // person uses, nor open links in their browser through Latchkey.
+            Op::LinkCheck { .. } | Op::LinkOpen { .. } if door != protocol::Door::Cli => Err(
+                SessionError::WebAuthn(latchkey_authenticator::client::ClientError::NotAllowed(
+                    "only the latchkey command may check or open sign-in links through the app"
+                        .into(),
+                )),
+            ),
+            Op::LinkCheck { url } => s.check_link(&url).map(|r| json(&r)),
+            Op::LinkOpen {
+                url,
+                confirm,
+                override_lookalike,
+            } => s
+                .open_link(&url, door_of(door), confirm, override_lookalike)
+                .map(|o| json(&o)),
             Op::WebauthnCreate {
                 origin,
                 options,

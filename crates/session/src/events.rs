@@ -13,6 +13,9 @@ pub trait SessionEvents: Send + Sync + 'static {
     /// A client asked to unlock (the browser's "Unlock"): bring the main window up, so the
     /// person sees what is being unlocked while the OS check asks.
     fn show_main(&self) {}
+    /// The person chose "Use a sign-in link instead" at a prompt: bring the main window up on
+    /// its Sign-in link view, where the link will be checked before anything opens.
+    fn show_sign_in_link(&self) {}
 }
 
 /// For tests and headless use.

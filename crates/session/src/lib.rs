@@ -6,6 +6,8 @@
 //! - [`prompts`]: the approval-prompt queue a ceremony waits on; `approver`: what a ceremony
 //!   asks there, and what the answer means (OS check, UV, `--account`, no passkey);
 //! - [`activity`]: the activity log, sealed in the vault;
+//! - `links`: sign-in (magic) links checked against the person's sites, opened only when they
+//!   pass, remembered (keyed, sealed) so a second open is "already used";
 //! - [`settings`]: auto-lock, verification policy, theme;
 //! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket (the
 //!   browser door adds cancel, accounts and unlock, an unlock prompt while locked, "use another
@@ -16,6 +18,7 @@ pub mod activity;
 mod approver;
 pub mod bridge_handler;
 pub mod events;
+mod links;
 #[cfg(target_os = "linux")]
 pub mod os_lock;
 pub mod prompts;
@@ -29,6 +32,10 @@ pub use events::{NoEvents, SessionEvents};
 /// Which door a request came through (re-exported so the shell needs no authenticator import).
 pub use latchkey_authenticator::Door;
 pub use latchkey_bridge::PasskeyView;
+pub use latchkey_magiclink::{LinkReport, Verdict};
+pub use links::{
+    judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
+};
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
 pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};

@@ -67,6 +67,12 @@ pub struct Prompt {
     /// Whether the prompt offers "Use another device or security key" (browser door create and
     /// sign-in, and the unlock prompt): the browser then asks its own authenticators.
     pub another_device: bool,
+    /// (Create only) The person opened a sign-in link for this site through Latchkey in the
+    /// last 30 minutes: the prompt says "Replace the sign-in link with a passkey on this PC".
+    pub replaces_link: bool,
+    /// (Sign-in with no passkey here, outside the browser door) The prompt offers "Use a
+    /// sign-in link instead": the request ends NotAllowed and the Sign-in link view opens.
+    pub use_link: bool,
     pub accounts: Vec<PromptAccount>,
     /// Unix milliseconds.
     pub expires_at: u64,
@@ -92,6 +98,8 @@ pub enum Answer {
     Deny,
     /// "Use another device or security key": the browser asks its own authenticators.
     AnotherDevice,
+    /// "Use a sign-in link instead" (no passkey here): the request ends NotAllowed.
+    UseLink,
 }
 
 /// Why waiting ended without an answer.

@@ -116,9 +116,11 @@ pub struct Session {
     next_undo: Mutex<u64>,
     /// How long a prompt waits for the person, and how long a delete can be undone.
     timeouts: Mutex<(Duration, Duration)>,
+    /// Sign-in links: the opener, the sites recently signed into with one (links.rs).
+    pub(crate) links: crate::links::LinkState,
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -161,6 +163,7 @@ impl Session {
             pending_deletes: Mutex::new(Vec::new()),
             next_undo: Mutex::new(0),
             timeouts: Mutex::new((Duration::from_secs(60), Duration::from_secs(6))),
+            links: crate::links::LinkState::default(),
         })
     }
 
@@ -194,7 +197,7 @@ impl Session {
         }
     }
 
-    fn vault_op<R>(
+    pub(crate) fn vault_op<R>(
         &self,
         f: impl FnOnce(&Vault) -> Result<R, VaultError>,
     ) -> Result<R, SessionError> {
@@ -234,7 +237,13 @@ impl Session {
         }
     }
 
-    fn log(&self, kind: ActivityKind, rp_id: Option<&str>, account: Option<&str>, door: Door) {
+    pub(crate) fn log(
+        &self,
+        kind: ActivityKind,
+        rp_id: Option<&str>,
+        account: Option<&str>,
+        door: Door,
+    ) {
         let entry = ActivityEntry {
             time: now_unix(),
             kind,
@@ -798,6 +807,8 @@ impl Session {
             door: door_name(door).to_owned(),
             client: None,
             another_device: false,
+            replaces_link: false,
+            use_link: false,
             accounts: vec![PromptAccount {
                 index: 0,
                 user_name: m.user_name.clone(),
@@ -844,9 +855,9 @@ impl Session {
             }
             // Nobody asks to delete through the window with another device, and a delete has
             // no tag to cancel it by.
-            Ok(Answer::AnotherDevice) | Err(Unanswered::Cancelled) => Err(refused(
-                "the deletion was not confirmed; nothing was deleted",
-            )),
+            Ok(Answer::AnotherDevice | Answer::UseLink) | Err(Unanswered::Cancelled) => Err(
+                refused("the deletion was not confirmed; nothing was deleted"),
+            ),
             Err(Unanswered::QueueFull) => Err(refused(TOO_MANY)),
         }
     }
@@ -867,6 +878,8 @@ impl Session {
             door: door_name(Door::Browser).to_owned(),
             client: Some(client_label(request.client.as_deref())),
             another_device: true,
+            replaces_link: false,
+            use_link: false,
             accounts: Vec::new(),
             expires_at: 0,
             queued: 0,
@@ -920,6 +933,8 @@ impl Session {
         match (&result, outcome) {
             (Ok(_), Some(d)) => {
                 let kind = if d.operation == Operation::MakeCredential {
+                    // The link it replaces is done with: the mark is for the next creation.
+                    self.clear_link_mark(&d.rp_id);
                     ActivityKind::Created
                 } else {
                     ActivityKind::Approved

@@ -45,6 +45,18 @@ fn finish(out: Output) -> Run {
 
 /// Runs `prefix... BIN --data-dir DIR args...` with `stdin` piped in; no terminal.
 pub fn run_as(prefix: &[&str], bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    run_as_with_env(prefix, bin, dir, args, stdin, &[])
+}
+
+/// [`run_as`] with extra environment variables.
+pub fn run_as_with_env(
+    prefix: &[&str],
+    bin: &Path,
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &Path)],
+) -> Run {
     let mut cmd = match prefix.split_first() {
         Some((first, rest)) => {
             let mut c = Command::new(first);
@@ -54,6 +66,9 @@ pub fn run_as(prefix: &[&str], bin: &Path, dir: &Path, args: &[&str], stdin: &st
         None => Command::new(bin),
     };
     cmd.arg("--data-dir").arg(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     // No controlling terminal: every question must be answered by flags.
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
