@@ -17,6 +17,9 @@ fn main() {
             "answer_prompt",
             "user_active",
             "repair_vault",
+            "check_link",
+            "open_link",
+            "take_pending_link",
         ]),
     ))
     .expect("tauri build step failed");

@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use latchkey_session::{
-    ActivityEntry, Door, PasskeyView, Prompt, Session, SessionError, Settings, UndoTicket,
-    VaultStatus,
+    ActivityEntry, Door, LinkOutcome, LinkReport, PasskeyView, Prompt, Session, SessionError,
+    Settings, UndoTicket, VaultStatus,
 };
 use tauri::{Runtime, State, WebviewWindow};
 
@@ -115,12 +115,18 @@ pub async fn answer_prompt<R: Runtime>(
     approve: bool,
     account: Option<usize>,
     another_device: Option<bool>,
+    use_link: Option<bool>,
 ) -> Result<(), String> {
     if window.label() != crate::windows::PROMPT_LABEL
         || !window.is_visible().unwrap_or(false)
         || window.is_minimized().unwrap_or(true)
     {
         return Err("requests can only be answered in the visible Latchkey prompt".into());
+    }
+    // "Use a sign-in link instead" (no passkey here): the request ends NotAllowed and the
+    // main window opens its Sign-in link view.
+    if use_link == Some(true) {
+        return blocking(&session, move |s| s.answer_use_link(&id)).await;
     }
     if another_device == Some(true) {
         return blocking(&session, move |s| s.answer_another_device(&id)).await;
@@ -134,4 +140,37 @@ pub async fn answer_prompt<R: Runtime>(
 #[tauri::command]
 pub async fn repair_vault(session: S<'_>) -> Result<String, String> {
     blocking(&session, |s| s.repair()).await
+}
+
+/// The Sign-in link view's check: the verdict with its reasons; opens nothing.
+#[tauri::command]
+pub async fn check_link(session: S<'_>, url: String) -> Result<LinkReport, String> {
+    session.touch();
+    blocking(&session, move |s| s.check_link(&url)).await
+}
+
+/// The Sign-in link view's Open: the session checks again and opens only what passed (an
+/// unknown site with `confirm`, a lookalike with `override`), with the app's opener.
+#[tauri::command]
+pub async fn open_link(
+    session: S<'_>,
+    url: String,
+    confirm: Option<bool>,
+    override_lookalike: Option<bool>,
+) -> Result<LinkOutcome, String> {
+    session.touch();
+    let (confirm, override_lookalike) = (
+        confirm.unwrap_or(false),
+        override_lookalike.unwrap_or(false),
+    );
+    blocking(&session, move |s| {
+        s.open_link(&url, Door::App, confirm, override_lookalike)
+    })
+    .await
+}
+
+/// The link a `latchkey://open?url=…` brought while the view was not listening (taken once).
+#[tauri::command]
+pub fn take_pending_link(pending: State<'_, crate::deep_link::PendingLink>) -> Option<String> {
+    pending.0.lock().unwrap().take()
 }

@@ -9,6 +9,8 @@
 
 mod background;
 mod commands;
+mod deep_link;
+mod opener;
 #[cfg(test)]
 mod tests;
 mod windows;
@@ -40,15 +42,24 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         commands::answer_prompt,
         commands::user_active,
         commands::repair_vault,
+        commands::check_link,
+        commands::open_link,
+        commands::take_pending_link,
     ]
 }
 
 /// Starts the app.
 pub fn run() {
     tauri::Builder::default()
+        // First: a second launch (e.g. `xdg-open latchkey://open?url=…`) is folded into this
+        // one; with its "deep-link" feature the link goes to the deep-link plugin's handler
+        // below before this closure runs.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             windows::show_main(app);
         }))
+        .plugin(tauri_plugin_deep_link::init())
+        // Rust API only (session's LinkOpener); no window is granted the plugin's JS API.
+        .plugin(tauri_plugin_opener::init())
         // The prompt window is kept out of window-state: the plugin shows every window it has
         // no saved state for, which put an empty, always-on-top prompt over the screen at first
         // start. The prompt window is shown only by windows.rs, while a prompt waits.
@@ -66,6 +77,9 @@ pub fn run() {
                 events,
             );
             app.manage(session.clone());
+            app.manage(deep_link::PendingLink::default());
+            session.set_link_opener(Arc::new(opener::AppOpener(app.handle().clone())));
+            deep_link::start(app.handle());
             windows::create_prompt_window(app.handle())?;
             windows::create_tray(app.handle());
             background::start(app.handle().clone(), session);

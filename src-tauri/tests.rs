@@ -13,7 +13,19 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, Moc
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
+/// Stands in for the OS's URL handler (the e2e test drives the real one).
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl latchkey_session::LinkOpener for Recorder {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push(url.to_owned());
+        Ok(())
+    }
+}
+
 struct Fixture {
+    opened: Arc<Recorder>,
     _dir: tempfile::TempDir,
     session: Arc<Session>,
     main: WebviewWindow<MockRuntime>,
@@ -48,6 +60,9 @@ fn fixture() -> Fixture {
         .build(mock_context(noop_assets()))
         .unwrap();
     app.manage(session.clone());
+    app.manage(crate::deep_link::PendingLink::default());
+    let opened = Arc::new(Recorder::default());
+    session.set_link_opener(opened.clone());
     let main = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -55,6 +70,7 @@ fn fixture() -> Fixture {
         .build()
         .unwrap();
     Fixture {
+        opened,
         _dir: dir,
         session,
         main,
@@ -327,4 +343,170 @@ fn a_browser_prompt_names_the_browser_and_can_be_sent_to_another_device() {
         call(&f.main, "list_passkeys", json!({})).unwrap(),
         json!([])
     );
+}
+
+/// Creates a passkey for localhost through the prompt window, so "localhost" is a known site.
+fn passkey_for_localhost(f: &Fixture) {
+    let s = f.session.clone();
+    let ceremony = std::thread::spawn(move || {
+        s.webauthn_create(
+            latchkey_authenticator::Door::Cli,
+            "http://localhost:8787",
+            r#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rp":{"name":"Demo"},
+                "user":{"id":"YWxpY2U","name":"alice","displayName":"Alice"},
+                "pubKeyCredParams":[{"type":"public-key","alg":-7}]}"#,
+        )
+    });
+    let prompt = wait_prompt(f);
+    assert_eq!(prompt["replacesLink"], false);
+    call(
+        &f.prompt,
+        "answer_prompt",
+        json!({"id": prompt["id"], "approve": true, "account": null}),
+    )
+    .unwrap();
+    ceremony.join().unwrap().unwrap();
+}
+
+/// The Sign-in link view's commands: check shows the verdict and opens nothing; open opens
+/// only what passed (unknown with confirm), with the app's opener; a second open is used.
+#[test]
+fn the_sign_in_link_commands_check_then_open_only_what_passed() {
+    let f = fixture();
+    let locked = call(
+        &f.main,
+        "check_link",
+        json!({"url": "http://localhost:8787/link/a"}),
+    );
+    assert!(locked.unwrap_err().as_str().unwrap().contains("locked"));
+    call(&f.main, "unlock", json!({})).unwrap();
+    passkey_for_localhost(&f);
+    let link = "http://localhost:8787/link/a";
+    let report = call(&f.main, "check_link", json!({"url": link})).unwrap();
+    assert_eq!(report["verdict"], "trusted");
+    assert_eq!(report["site"], "localhost");
+    assert!(report["reasons"].as_array().is_some_and(|r| !r.is_empty()));
+    assert!(f.opened.0.lock().unwrap().is_empty());
+
+    let unknown = "https://unrelated-shop.org/link/u";
+    let out = call(&f.main, "open_link", json!({"url": unknown})).unwrap();
+    assert_eq!(
+        (out["verdict"].clone(), out["opened"].clone()),
+        (json!("unknown-site"), json!(false))
+    );
+    let out = call(
+        &f.main,
+        "open_link",
+        json!({"url": "javascript:alert(1)", "confirm": true, "overrideLookalike": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        (out["verdict"].clone(), out["opened"].clone()),
+        (json!("refused"), json!(false)),
+        "a refused link never opens, whatever the flags"
+    );
+    let out = call(
+        &f.main,
+        "open_link",
+        json!({"url": unknown, "confirm": true}),
+    )
+    .unwrap();
+    assert_eq!(out["opened"], true);
+    let out = call(&f.main, "open_link", json!({"url": link})).unwrap();
+    assert_eq!(out["opened"], true);
+    let again = call(
+        &f.main,
+        "open_link",
+        json!({"url": link, "confirm": true, "overrideLookalike": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        (again["verdict"].clone(), again["opened"].clone()),
+        (json!("already-used"), json!(false))
+    );
+    assert_eq!(
+        *f.opened.0.lock().unwrap(),
+        vec![unknown.to_owned(), link.to_owned()]
+    );
+    let log = call(&f.main, "activity_log", json!({"limit": 10})).unwrap();
+    assert_eq!(log[0]["kind"], "link-opened");
+    assert_eq!(log[0]["rpId"], "localhost");
+
+    // The next creation for localhost says it replaces the sign-in link.
+    let s = f.session.clone();
+    let ceremony = std::thread::spawn(move || {
+        s.webauthn_create(
+            latchkey_authenticator::Door::Cli,
+            "http://localhost:8787",
+            r#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rp":{"name":"Demo"},
+                "user":{"id":"Ym9i","name":"bob","displayName":"Bob"},
+                "pubKeyCredParams":[{"type":"public-key","alg":-7}]}"#,
+        )
+    });
+    let prompt = wait_prompt(&f);
+    assert_eq!(prompt["replacesLink"], true);
+    call(
+        &f.prompt,
+        "answer_prompt",
+        json!({"id": prompt["id"], "approve": false, "account": null}),
+    )
+    .unwrap();
+    assert!(ceremony.join().unwrap().is_err());
+}
+
+/// A `latchkey://open?url=…` the app receives is kept for the view (taken once); a malformed
+/// one keeps nothing.
+#[test]
+fn a_deep_link_leaves_its_link_for_the_view_once_and_a_bad_one_nothing() {
+    let f = fixture();
+    let handle = f._app.handle().clone();
+    crate::deep_link::received(
+        &handle,
+        "latchkey://open?url=https%3A%2F%2Fexample.com%2Flink%2Fz",
+    );
+    assert_eq!(
+        call(&f.main, "take_pending_link", json!({})).unwrap(),
+        json!("https://example.com/link/z")
+    );
+    assert_eq!(
+        call(&f.main, "take_pending_link", json!({})).unwrap(),
+        Value::Null
+    );
+    crate::deep_link::received(&handle, "latchkey://open?url=javascript%3Aalert(1)");
+    crate::deep_link::received(&handle, "latchkey://evil?url=https%3A%2F%2Fexample.com");
+    assert_eq!(
+        call(&f.main, "take_pending_link", json!({})).unwrap(),
+        Value::Null
+    );
+    assert!(
+        f.opened.0.lock().unwrap().is_empty(),
+        "a deep link never opens anything itself"
+    );
+}
+
+/// "Use a sign-in link instead" at a no-passkey prompt: only the prompt window can answer it,
+/// and the request ends NotAllowedError.
+#[test]
+fn the_no_passkey_prompt_answers_use_a_sign_in_link() {
+    let f = fixture();
+    call(&f.main, "unlock", json!({})).unwrap();
+    let s = f.session.clone();
+    let ceremony = std::thread::spawn(move || {
+        s.webauthn_get(
+            latchkey_authenticator::Door::Cli,
+            "https://example.com",
+            r#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rpId":"example.com"}"#,
+        )
+    });
+    let prompt = wait_prompt(&f);
+    assert_eq!(prompt["useLink"], true);
+    let answer = json!({"id": prompt["id"], "approve": false, "account": null, "useLink": true});
+    assert!(call(&f.main, "answer_prompt", answer.clone()).is_err());
+    call(&f.prompt, "answer_prompt", answer).unwrap();
+    match ceremony.join().unwrap() {
+        Err(latchkey_session::SessionError::WebAuthn(e)) => {
+            assert_eq!(e.dom_name(), "NotAllowedError")
+        }
+        other => panic!("expected NotAllowedError, got {other:?}"),
+    }
 }

@@ -39,6 +39,13 @@ impl SessionEvents for WindowEvents {
         // Asked from a socket thread; window calls belong on the main thread.
         let _ = self.app.run_on_main_thread(move || show_main(&app));
     }
+    fn show_sign_in_link(&self) {
+        let _ = self
+            .app
+            .emit(crate::deep_link::SHOW_LINK_EVENT, None::<String>);
+        let app = self.app.clone();
+        let _ = self.app.run_on_main_thread(move || show_main(&app));
+    }
     fn prompt_changed(&self, pending: bool) {
         self.emit("prompt-changed");
         let app = self.app.clone();
@@ -81,7 +88,7 @@ pub fn create_prompt_window(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-pub fn show_main(app: &AppHandle) {
+pub fn show_main<R: tauri::Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_LABEL) {
         let _ = w.unminimize();
         let _ = w.show();

@@ -262,6 +262,27 @@ mockIPC(
         emit('prompt-changed');
         return null;
       }
+      case 'take_pending_link':
+        return null;
+      case 'check_link':
+      case 'open_link': {
+        await sleep(200);
+        const url = String(a.url ?? '');
+        const verdict = url.includes('examp1e') ? 'lookalike' : url.includes('example.com') ? 'trusted' : 'unknown-site';
+        const report = {
+          verdict,
+          site: verdict === 'lookalike' ? 'examp1e.com' : verdict === 'trusted' ? 'example.com' : 'shop.example',
+          reasons:
+            verdict === 'lookalike'
+              ? ['examp1e.com looks like example.com, one of your sites, but it is a different site.', 'Do not open it unless you are certain.']
+              : verdict === 'trusted'
+                ? ['This link is for example.com, one of your sites.']
+                : ['Latchkey does not know shop.example: none of your passkeys or recent requests are for it.'],
+          imitates: verdict === 'lookalike' ? 'example.com' : null,
+          url,
+        };
+        return cmd === 'check_link' ? report : { ...report, opened: true };
+      }
       default:
         throw `mock: unknown command ${cmd}`;
     }

@@ -61,3 +61,11 @@ describe('doors and tones', () => {
     expect(activityTone('settings-reset')).toBe('warn');
   });
 });
+
+describe('sign-in links in the activity log', () => {
+  it('names the site of an opened link', () => {
+    expect(describeActivity(e({ kind: 'link-opened', rpId: 'example.com', account: null }))).toBe(
+      'Opened a sign-in link for example.com after checking it',
+    );
+  });
+});

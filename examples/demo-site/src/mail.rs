@@ -38,8 +38,8 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// `smtp_url` as lettre reads it: `smtp://host:port` (STARTTLS when offered is not tried;
-    /// plain), `smtp://host?tls=required`, `smtps://user:pass@host` (implicit TLS).
+    /// `smtp_url` as lettre reads it: `smtp://host:25` (no TLS, for a local relay),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host` (TLS).
     pub fn new(outbox: PathBuf, smtp_url: Option<&str>) -> Result<Self, MailError> {
         std::fs::create_dir_all(&outbox).map_err(|source| MailError::Outbox {
             path: outbox.clone(),
@@ -140,4 +140,50 @@ pub fn human_duration(d: Duration) -> String {
         (s, "second")
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(Duration::from_secs(600)), "10 minutes");
+        assert_eq!(human_duration(Duration::from_secs(60)), "1 minute");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90 seconds");
+        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+    }
+
+    #[test]
+    fn the_outbox_gets_one_file_per_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::new(dir.path().join("outbox"), None).unwrap();
+        let m = sign_in_message(&SignInMail {
+            to: "alice@example.com",
+            username: "alice",
+            link: "http://localhost:8787/link/x",
+            ttl: Duration::from_secs(600),
+            client_ip: "127.0.0.1",
+            requested_at: "now",
+        })
+        .unwrap();
+        let a = mailer.deliver(&m).unwrap();
+        let b = mailer.deliver(&m).unwrap();
+        assert_ne!(a, b);
+        let text = String::from_utf8(std::fs::read(&a).unwrap()).unwrap();
+        assert!(text.contains("\r\n\r\n"), "headers, then the body");
+        assert!(
+            text.lines().any(|l| l == "http://localhost:8787/link/x"),
+            "{text}"
+        );
+        let bad = SignInMail {
+            to: "not an address",
+            username: "alice",
+            link: "http://localhost:8787/link/x",
+            ttl: Duration::from_secs(600),
+            client_ip: "127.0.0.1",
+            requested_at: "now",
+        };
+        assert!(matches!(sign_in_message(&bad), Err(MailError::Address(_))));
+    }
 }

@@ -8,11 +8,14 @@ use std::time::Duration;
 use latchkey_demo_site::Options;
 
 const DEFAULT_PORT: u16 = 8787;
-const USAGE: &str = "usage: latchkey-demo-site [--port PORT] [--outbox DIR] [--smtp-url URL] [--link-ttl-secs N]\n\
-  --port PORT         listen on 127.0.0.1:PORT (or DEMO_PORT; default 8787; 0 picks a free one)\n\
-  --outbox DIR        write each sign-in mail there as an .eml file (default ./outbox)\n\
-  --smtp-url URL      also send it through this SMTP server (smtp://host:25, smtps://user:pass@host)\n\
-  --link-ttl-secs N   how long a sign-in link works (default 600)";
+const USAGE: &str = concat!(
+    "usage: latchkey-demo-site [--port PORT] [--outbox DIR] [--smtp-url URL] [--link-ttl-secs N]\n",
+    "  --port PORT         listen on 127.0.0.1:PORT (or DEMO_PORT; default 8787; 0 picks a free one)\n",
+    "  --outbox DIR        write each sign-in mail there as an .eml file (default ./outbox)\n",
+    "  --smtp-url URL      also send it through this SMTP server (smtp://host:25,\n",
+    "                      smtp://user:pass@host:587?tls=required, smtps://user:pass@host)\n",
+    "  --link-ttl-secs N   how long a sign-in link works (default 600)",
+);
 
 fn args() -> Result<(u16, Options), String> {
     let mut args = std::env::args().skip(1);

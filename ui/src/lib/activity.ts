@@ -68,6 +68,8 @@ export function describeActivity(e: ActivityEntry): string {
       return `A request from ${site} was cancelled by the page`;
     case 'another-device':
       return `Sent a request from ${site} to another device or security key`;
+    case 'link-opened':
+      return `Opened a sign-in link for ${site} after checking it`;
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }

@@ -14,6 +14,8 @@ import type {
   DeleteResult,
   Passkey,
   Prompt,
+  LinkOutcome,
+  LinkReport,
   Settings,
   VaultStatus,
 } from './types';
@@ -86,6 +88,32 @@ export function answerPrompt(id: string, approve: boolean, account: number | nul
  */
 export function answerAnotherDevice(id: string): Promise<void> {
   return invoke<void>('answer_prompt', { id, approve: false, account: null, anotherDevice: true });
+}
+
+/**
+ * "Use a sign-in link instead" on a no-passkey prompt: the request ends NotAllowed and the main
+ * window opens its Sign-in link view.
+ */
+export function answerUseLink(id: string): Promise<void> {
+  return invoke<void>('answer_prompt', { id, approve: false, account: null, useLink: true });
+}
+
+/** Judges a sign-in link against the person's sites; opens nothing. Rejects while locked. */
+export function checkLink(url: string): Promise<LinkReport> {
+  return invoke<LinkReport>('check_link', { url });
+}
+
+/**
+ * Checks again and opens the link in the browser only if it passes: an unknown site needs
+ * `confirm`, a lookalike `overrideLookalike`; refused, used and expired links never open.
+ */
+export function openLink(url: string, confirm: boolean, overrideLookalike: boolean): Promise<LinkOutcome> {
+  return invoke<LinkOutcome>('open_link', { url, confirm, overrideLookalike });
+}
+
+/** The link a latchkey://open?url=… brought (taken once), or null. */
+export function takePendingLink(): Promise<string | null> {
+  return invoke<string | null>('take_pending_link');
 }
 
 /**

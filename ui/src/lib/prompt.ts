@@ -22,6 +22,19 @@ export function isNoPasskey(p: { operation: Prompt['operation']; accounts?: Prom
   return p.operation === 'sign-in' && p.accounts !== undefined && p.accounts.length === 0;
 }
 
+/** Whether the prompt offers "Use a sign-in link instead" (the app decides). */
+export function offersUseLink(p: Pick<Prompt, 'useLink'>): boolean {
+  return p.useLink === true;
+}
+
+/** Whether a creation prompt replaces a sign-in link the person just used (the app decides). */
+export function replacesLink(p: Pick<Prompt, 'operation' | 'replacesLink'>): boolean {
+  return p.operation === 'create' && p.replacesLink === true;
+}
+
+/** The mark's words. */
+export const REPLACES_LINK_TEXT = 'Replace the sign-in link with a passkey on this PC';
+
 /**
  * How long the prompt ignores every key and click after it appears, comes back into focus or
  * changes to another request: a keystroke or click meant for another window must not approve.

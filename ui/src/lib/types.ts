@@ -45,7 +45,9 @@ export type ActivityKind =
   /** the page withdrew its request while it waited (it aborted) */
   | 'cancelled'
   /** the person sent a browser's request to another device or security key */
-  | 'another-device';
+  | 'another-device'
+  /** a sign-in link passed Latchkey's checks and was opened in the browser (rpId: its site) */
+  | 'link-opened';
 
 export type ActivityEntry = {
   /** unix seconds */
@@ -90,6 +92,16 @@ export type Prompt = {
   client?: string | null;
   /** Offers "Use another device or security key" (the browser then asks its own authenticators). */
   anotherDevice?: boolean;
+  /**
+   * (create) A sign-in link for this site was opened through Latchkey in the last 30 minutes:
+   * the prompt says this passkey replaces it.
+   */
+  replacesLink?: boolean;
+  /**
+   * (sign-in with no passkey, outside the browser) Offers "Use a sign-in link instead": the
+   * request ends NotAllowed and the main window opens its Sign-in link view.
+   */
+  useLink?: boolean;
   accounts: PromptAccount[];
   /** unix milliseconds */
   expiresAt: number;
@@ -104,4 +116,25 @@ export type BackendEvent =
   | 'locked'
   | 'unlocked'
   | 'prompt-changed'
-  | 'settings-changed';
+  | 'settings-changed'
+  /** bring up the Sign-in link view (a latchkey:// link arrived, or "Use a sign-in link instead") */
+  | 'show-sign-in-link';
+
+/** What Latchkey concludes about a sign-in link (latchkey-magiclink's Verdict). */
+export type LinkVerdict = 'trusted' | 'unknown-site' | 'lookalike' | 'refused' | 'already-used' | 'expired';
+
+/** The checks' report on a sign-in link, shown before anything opens. */
+export type LinkReport = {
+  verdict: LinkVerdict;
+  /** the link's site (registrable domain), decoded for display; null when refused early */
+  site: string | null;
+  /** plain-words reasons, most important first */
+  reasons: string[];
+  /** for a lookalike: the person's site it imitates */
+  imitates: string | null;
+  /** the normalized link that would open; null when refused */
+  url: string | null;
+};
+
+/** What `open_link` did. */
+export type LinkOutcome = LinkReport & { opened: boolean };

@@ -169,3 +169,42 @@ describe('toolbar', () => {
     await screen.findByTestId('lock-screen');
   });
 });
+
+describe('sign-in links', () => {
+  it('a latchkey:// link brings up the Sign-in link view with the link checked, never opened', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: false, count: 2 });
+    mockedApi.takePendingLink.mockResolvedValue(null);
+    mockedApi.checkLink.mockResolvedValue({
+      verdict: 'trusted',
+      site: 'example.com',
+      reasons: ['This is example.com, one of your sites.'],
+      imitates: null,
+      url: 'https://example.com/link/z',
+    });
+    render(App);
+    await screen.findAllByTestId('passkey-row');
+    expect(screen.getByTestId('tab-link').getAttribute('aria-selected')).toBe('false');
+    mockedApi.takePendingLink.mockResolvedValue('https://example.com/link/z');
+    bus.emit('show-sign-in-link');
+    const verdict = await screen.findByTestId('link-verdict');
+    expect(verdict.getAttribute('data-verdict')).toBe('trusted');
+    expect(screen.getByTestId('tab-link').getAttribute('aria-selected')).toBe('true');
+    expect(mockedApi.checkLink).toHaveBeenCalledWith('https://example.com/link/z');
+    expect(mockedApi.openLink).not.toHaveBeenCalled();
+  });
+
+  it('a link that arrived while locked waits for the unlock', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: true, count: 0 });
+    mockedApi.unlock.mockResolvedValue(undefined);
+    mockedApi.takePendingLink.mockResolvedValue('https://example.com/link/w');
+    mockedApi.checkLink.mockResolvedValue({ verdict: 'unknown-site', site: 'example.com', reasons: ['Not one of your sites.'], imitates: null, url: 'https://example.com/link/w' });
+    render(App);
+    await screen.findByTestId('lock-screen');
+    bus.emit('show-sign-in-link');
+    expect(mockedApi.checkLink).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('unlock-button'));
+    const verdict = await screen.findByTestId('link-verdict');
+    expect(verdict.getAttribute('data-verdict')).toBe('unknown-site');
+    expect(mockedApi.openLink).not.toHaveBeenCalled();
+  });
+});

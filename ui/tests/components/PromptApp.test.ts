@@ -307,6 +307,41 @@ describe('other requests', () => {
     expect(mockedApi.answerPrompt).toHaveBeenCalledWith('prompt-1', false, null);
   });
 
+  it('no passkey, outside the browser: offers "Use a sign-in link instead"', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ accounts: [], door: 'cli', useLink: true }));
+    mockedApi.answerUseLink.mockResolvedValue(undefined);
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    const use = screen.getByTestId('use-link-button');
+    expect(text(use)).toBe('Use a sign-in link instead');
+    await fireEvent.click(use);
+    expect(mockedApi.answerUseLink).not.toHaveBeenCalled();
+    await whenArmed();
+    await fireEvent.click(use);
+    expect(mockedApi.answerUseLink).toHaveBeenCalledWith('prompt-1');
+  });
+
+  it('the use-link choice appears only when the app offers it', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ accounts: [] }));
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    expect(screen.queryByTestId('use-link-button')).toBeNull();
+  });
+
+  it('a creation that replaces a sign-in link says so', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ operation: 'create', replacesLink: true, accounts: [{ index: 0, userName: 'alice', userDisplayName: null, nickname: null }] }));
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    expect(text(screen.getByTestId('prompt-replaces-link'))).toBe('Replace the sign-in link with a passkey on this PC');
+  });
+
+  it('a creation without the mark shows none', async () => {
+    mockedApi.currentPrompt.mockResolvedValue(prompt({ operation: 'create', accounts: [{ index: 0, userName: 'alice', userDisplayName: null, nickname: null }] }));
+    render(PromptApp);
+    await screen.findByTestId('prompt');
+    expect(screen.queryByTestId('prompt-replaces-link')).toBeNull();
+  });
+
   it('another program on this PC is named as such', async () => {
     mockedApi.currentPrompt.mockResolvedValue(prompt({ door: 'program', origin: null }));
     render(PromptApp);

@@ -1,0 +1,18 @@
+//! The app's [`LinkOpener`]: tauri-plugin-opener's Rust API, which hands a URL to the OS's
+//! default browser. That API checks no scope, which is why only the session calls it, and only
+//! with the normalized URL of a link that passed latchkey-magiclink's checks.
+
+use latchkey_session::LinkOpener;
+use tauri::AppHandle;
+use tauri_plugin_opener::OpenerExt;
+
+pub struct AppOpener(pub AppHandle);
+
+impl LinkOpener for AppOpener {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    }
+}
