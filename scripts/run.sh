@@ -40,6 +40,18 @@ if [ -n "$as_user" ]; then
 else
   "$bin/latchkey" browser install || true
 fi
+# Sign-in links handed over as latchkey://open?url=… (xdg-open, a mail client) reach this app:
+# a .desktop file for it with MimeType=x-scheme-handler/latchkey, made the default handler. The
+# app registers itself again at every start (the path may have moved).
+if [ "$(uname -s)" = Linux ] && command -v xdg-mime >/dev/null; then
+  app_path="$(readlink -f "$bin/latchkey-app")"
+  if [ -n "$as_user" ]; then
+    sudo -u "$as_user" -H bash packaging/linux/register-scheme.sh "$app_path" || true
+  else
+    bash packaging/linux/register-scheme.sh "$app_path" || true
+  fi
+fi
+
 if [ -d extension/dist/chromium ]; then
   cat <<EOF_HOWTO
 run: to use Latchkey in your browser, load the extension once (it stays loaded in Chromium):

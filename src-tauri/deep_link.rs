@@ -76,6 +76,8 @@ pub const SHOW_LINK_EVENT: &str = "show-sign-in-link";
 pub fn received<R: Runtime>(app: &AppHandle<R>, deep_link: &str) {
     match link_from_deep_link(deep_link) {
         Ok(link) => {
+            // Never the link itself: it is a bearer token.
+            eprintln!("latchkey: a sign-in link arrived through latchkey://; showing it in the Sign-in link view");
             if let Some(p) = app.try_state::<PendingLink>() {
                 *p.0.lock().unwrap() = Some(link.clone());
             }
@@ -94,8 +96,11 @@ pub fn received<R: Runtime>(app: &AppHandle<R>, deep_link: &str) {
 pub fn start(app: &AppHandle) {
     use tauri_plugin_deep_link::DeepLinkExt;
     #[cfg(target_os = "linux")]
-    if let Err(e) = app.deep_link().register_all() {
-        eprintln!("latchkey: could not register latchkey:// links with the desktop ({e})");
+    match app.deep_link().register_all() {
+        Ok(()) => unquote_handler_exec(),
+        Err(e) => {
+            eprintln!("latchkey: could not register latchkey:// links with the desktop ({e})")
+        }
     }
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
@@ -111,9 +116,88 @@ pub fn start(app: &AppHandle) {
     }
 }
 
+/// The Exec line register_all() writes quotes the executable (`Exec="/path/app" %u`), which the
+/// launcher inside xdg-open (xdg-utils 1.1, used outside a full desktop environment) takes
+/// literally and cannot start: `xdg-open latchkey://…` then fails. For a path that needs no
+/// quoting the quotes are dropped, so both kinds of launcher start it.
+#[cfg(target_os = "linux")]
+fn unquote_handler_exec() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let (Some(stem), Some(exe)) = (exe.file_stem().and_then(|s| s.to_str()), exe.to_str()) else {
+        return;
+    };
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/share"))
+        });
+    let Some(data_home) = data_home else {
+        return;
+    };
+    let file = data_home
+        .join("applications")
+        .join(format!("{stem}-handler.desktop"));
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        return;
+    };
+    if let Some(fixed) = unquoted_exec(&text, exe) {
+        let tmp = file.with_extension("desktop.tmp");
+        if std::fs::write(&tmp, fixed)
+            .and_then(|_| std::fs::rename(&tmp, &file))
+            .is_err()
+        {
+            eprintln!("latchkey: could not adjust {}", file.display());
+        }
+    }
+}
+
+/// `text` with `Exec="<exe>" %u` turned into `Exec=<exe> %u` when `exe` needs no quoting;
+/// None when there is nothing to change.
+pub fn unquoted_exec(text: &str, exe: &str) -> Option<String> {
+    let plain = !exe.is_empty()
+        && exe
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._+-".contains(c));
+    let quoted = format!("Exec=\"{exe}\" ");
+    if !plain || !text.lines().any(|l| l.starts_with(&quoted)) {
+        return None;
+    }
+    Some(
+        text.lines()
+            .map(|l| match l.strip_prefix(&quoted) {
+                Some(rest) => format!("Exec={exe} {rest}"),
+                None => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_executable_path_loses_its_quotes_and_an_odd_one_keeps_them() {
+        let written = "[Desktop Entry]\nType=Application\nName=Latchkey\nExec=\"/opt/lk/latchkey-app\" %u\nMimeType=x-scheme-handler/latchkey\n";
+        let fixed = unquoted_exec(written, "/opt/lk/latchkey-app").unwrap();
+        assert!(
+            fixed.contains("\nExec=/opt/lk/latchkey-app %u\n"),
+            "{fixed}"
+        );
+        assert!(fixed.contains("MimeType=x-scheme-handler/latchkey"));
+        assert_eq!(
+            unquoted_exec(&fixed, "/opt/lk/latchkey-app"),
+            None,
+            "nothing left to do"
+        );
+        let odd = written.replace("/opt/lk/", "/opt/my apps/");
+        assert_eq!(unquoted_exec(&odd, "/opt/my apps/latchkey-app"), None);
+    }
 
     #[test]
     fn only_the_exact_shape_is_taken() {

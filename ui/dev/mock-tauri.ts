@@ -129,6 +129,32 @@ function makePrompt(kind: string): Prompt | null {
         expiresAt,
         queued: 0,
       };
+    case 'replaces':
+      return {
+        id: 'p-replaces',
+        operation: 'create',
+        rpId: 'example.com',
+        rpName: 'Example',
+        origin: 'https://example.com',
+        door: 'browser',
+        replacesLink: true,
+        accounts: [{ index: 0, userName: 'alice@example.com', userDisplayName: 'Alice', nickname: null }],
+        expiresAt,
+        queued: 0,
+      };
+    case 'use-link':
+      return {
+        id: 'p-use-link',
+        operation: 'sign-in',
+        rpId: 'example.com',
+        rpName: 'Example',
+        origin: null,
+        door: 'cli',
+        useLink: true,
+        accounts: [],
+        expiresAt,
+        queued: 0,
+      };
     case 'mismatch':
       return {
         id: 'p-mismatch',
@@ -314,6 +340,13 @@ async function drive() {
       (await waitFor('delete-button')).click();
       (await waitFor('confirm-delete')).click();
     } else if (step.startsWith('tab-')) (await waitFor(step)).click();
+    else if (step.startsWith('link:')) {
+      (await waitFor('tab-link')).click();
+      const input = (await waitFor('link-input')) as HTMLInputElement;
+      input.value = decodeURIComponent(step.slice(5));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      (await waitFor('link-check-button')).click();
+    }
     else if (step.startsWith('search:')) {
       const input = (await waitFor('search')) as HTMLInputElement;
       input.focus();

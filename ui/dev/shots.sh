@@ -17,6 +17,12 @@ for t in light dark; do
   $s empty-$t           "index.html?theme=$t&vault=empty"
   $s activity-$t        "index.html?theme=$t&act=tab-activity"
   $s settings-$t        "index.html?theme=$t&act=tab-settings"
+  $s link-empty-$t      "index.html?theme=$t&act=tab-link"
+  $s link-trusted-$t    "index.html?theme=$t&act=link:https%3A%2F%2Fexample.com%2Flink%2Fabc"
+  $s link-lookalike-$t  "index.html?theme=$t&act=link:https%3A%2F%2Fexamp1e.com%2Flink%2Fabc"
+  $s link-unknown-$t    "index.html?theme=$t&act=link:https%3A%2F%2Fshop.example%2Fl"
+  $s prompt-replaces-$t "prompt.html?theme=$t&prompt=replaces" 420 520
+  $s prompt-use-link-$t "prompt.html?theme=$t&prompt=use-link" 420 520
   $s locked-$t          "index.html?theme=$t&vault=locked"
   $s unlocking-$t       "index.html?theme=$t&vault=locked&unlock=hang&act=unlock"
   $s unlock-failed-$t   "index.html?theme=$t&vault=locked&unlock=fail&act=unlock"
