@@ -237,7 +237,7 @@ describe("Sign-in links: Chromium, the app and the demo site's mail", () => {
     assert.equal(opened().length, before, "no new tab for a lookalike");
   });
 
-  it("latchkey link check --json on the running app: exit codes and verdicts", () => {
+  it("latchkey link check --json on the running app: exit codes and verdicts; link open refuses a used link", async () => {
     const check = (url) => {
       const r = cli(["link", "check", url, "--json"], { env: vault.env });
       let json = null;
@@ -264,5 +264,12 @@ describe("Sign-in links: Chromium, the app and the demo site's mail", () => {
       if (siteName !== undefined) assert.equal(r.json.site, siteName, `${url}: ${r.stdout}`);
       assert.ok(Array.isArray(r.json.reasons) && r.json.reasons.length > 0, `${url}: ${r.stdout}`);
     }
+    // `link open --yes` confirms an unknown site, but a used link never opens.
+    const before = opened().length;
+    const again = cli(["link", "open", link, "--yes"], { env: vault.env });
+    assert.equal(again.code, 3, `latchkey link open of the used link: ${again.stdout}${again.stderr}`);
+    assert.match(again.stdout, /used/i, again.stdout);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(opened().length, before, "nothing opened in the browser");
   });
 });
