@@ -16,6 +16,10 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(xvfb webkit2gtk-driver x11-utils x11-apps imagemagick)
   # The browser end-to-end tests drive Debian's own browsers (never a downloaded one).
   PKGS+=(chromium firefox-esr)
+  # The sign-in link test hands links around as a desktop does: xdg-open/xdg-mime (xdg-utils)
+  # and update-desktop-database (desktop-file-utils) for its private latchkey:// and http(s)
+  # handlers (tests/browser/lib/xdg.js).
+  PKGS+=(xdg-utils desktop-file-utils)
 fi
 
 missing=()

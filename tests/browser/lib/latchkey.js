@@ -91,9 +91,12 @@ export function appPids(dataDir) {
   return pids;
 }
 
-/** The demo relying party on a free port; `url` is http://localhost:PORT. */
-export async function startDemoSite() {
-  const child = spawn(bin("latchkey-demo-site"), ["--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * The demo relying party on a free port; `url` is http://localhost:PORT. `args` adds options
+ * (e.g. `--outbox DIR` for its sign-in link mail).
+ */
+export async function startDemoSite({ args = [] } = {}) {
+  const child = spawn(bin("latchkey-demo-site"), ["--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stderr.on("data", (b) => {
     out += b;
@@ -128,15 +131,18 @@ export function installHost(browser, { userDataDir, home } = {}) {
 
 const PROMPT_TITLE = /approve/i;
 
-/** The app under tauri-driver, unlocked, with helpers for its approval prompt. */
+/**
+ * The app under tauri-driver, unlocked, with helpers for its approval prompt. `env` reaches the
+ * app (e.g. a private desktop's XDG dirs, so its opener and scheme registration stay in them).
+ */
 export class App {
-  static async start(vault, { unlock = true } = {}) {
+  static async start(vault, { unlock = true, env = {} } = {}) {
     const config = path.join(vault.root, "config");
     fs.mkdirSync(config, { recursive: true });
     const d = await WebDriver.start({
       command: "tauri-driver",
       args: (port, native) => ["--port", String(port), "--native-port", String(native)],
-      env: { ...process.env, ...vault.env, XDG_CONFIG_HOME: config },
+      env: { ...process.env, ...vault.env, XDG_CONFIG_HOME: config, ...env },
       capabilities: { browserName: "wry", "tauri:options": { application: bin("latchkey-app") } },
     });
     const app = new App(d);
