@@ -65,11 +65,13 @@ if [ -z "$browser" ]; then
   exit 1
 fi
 
-data_dir="${LATCHKEY_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/latchkey}"
-profile="$data_dir/demo-chromium-profile"
-logs="$data_dir/demo-logs"
+# The demo's browser profile, logs and mails name sites and accounts: they live beside the vault,
+# never inside its data dir (which holds nothing readable).
+demo_dir="${XDG_STATE_HOME:-$HOME/.local/state}/latchkey-demo"
+profile="$demo_dir/chromium-profile"
+logs="$demo_dir/logs"
 mkdir -p "$profile" "$logs"
-chmod 0700 "$data_dir" "$profile"
+chmod 0700 "$demo_dir" "$profile"
 port="${DEMO_PORT:-8787}"
 site_url="http://localhost:$port"
 
@@ -99,7 +101,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: something already listens on port $port; stop it or pick another: DEMO_PORT=8788 scripts/demo.sh" >&2
   exit 1
 fi
-"$bin/latchkey-demo-site" --port "$port" </dev/null >"$logs/demo-site.log" 2>&1 &
+outbox="$demo_dir/outbox"
+"$bin/latchkey-demo-site" --port "$port" --outbox "$outbox" </dev/null >"$logs/demo-site.log" 2>&1 &
 site_pid=$!
 for _ in $(seq 50); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
@@ -111,6 +114,7 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 echo "demo: started the demo site on $site_url (pid $site_pid), log $logs/demo-site.log"
+echo "demo: the site's sign-in mails land in $outbox as .eml files"
 
 # The host manifest in this profile only; the person's own browser profiles are not touched.
 "$bin/latchkey" browser install --browser chromium --user-data-dir "$profile" >/dev/null
