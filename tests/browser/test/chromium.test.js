@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchChromium, virtualAuthenticator } from "../lib/chromium.js";
-import { pageError, signOut, signedInAs, startSignInAs, startSignInDiscoverable, startSignUp } from "../lib/demo.js";
+import { openSignedOut, pageError, signOut, signedInAs, startSignInAs, startSignInDiscoverable, startSignUp } from "../lib/demo.js";
 import { App, SCREENSHOTS, appPids, freshVault, installHost, socketPath, startDemoSite } from "../lib/latchkey.js";
 import { waitFor } from "../lib/webdriver.js";
 
@@ -165,7 +165,7 @@ describe("Chromium with Latchkey", () => {
   it("'Use another device or security key' hands the call to the browser's own WebAuthn", async () => {
     await signOut(page, site);
     const fresh = await browser.context.newPage();
-    await fresh.goto(`${site.url}/account`);
+    await openSignedOut(fresh, site);
     const va = await virtualAuthenticator(browser.context, fresh);
     await startSignUp(fresh, site, "hana");
     await app.prompt(20000, "another-device-button");
@@ -183,7 +183,7 @@ describe("Chromium with Latchkey", () => {
     await sw.evaluate((origin) => chrome.storage.local.set({ disabledOrigins: [origin] }), site.url);
     try {
       const fresh = await browser.context.newPage();
-      await fresh.goto(`${site.url}/account`);
+      await openSignedOut(fresh, site);
       const va = await virtualAuthenticator(browser.context, fresh);
       await startSignUp(fresh, site, "gina");
       await signedInAs(fresh, "gina");

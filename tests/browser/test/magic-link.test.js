@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchChromium, virtualAuthenticator } from "../lib/chromium.js";
-import { linkInMail, outboxMessages, requestLink, signOut, signedInAs, startSignInAs, startSignUp, waitForMail } from "../lib/demo.js";
+import { linkInMail, openSignedOut, outboxMessages, requestLink, signOut, signedInAs, startSignInAs, startSignUp, waitForMail } from "../lib/demo.js";
 import { App, SCREENSHOTS, bin, cli, freshVault, installHost, scratch, socketPath, startDemoSite } from "../lib/latchkey.js";
 import { waitFor } from "../lib/webdriver.js";
 import { Desktop, deepLink } from "../lib/xdg.js";
@@ -106,7 +106,7 @@ describe("Sign-in links: Chromium, the app and the demo site's mail", () => {
     await sw.evaluate((origin) => chrome.storage.local.set({ disabledOrigins: [origin] }), site.url);
     try {
       const phone = await newPage();
-      await phone.goto(`${site.url}/account`);
+      await openSignedOut(phone, site);
       const va = await virtualAuthenticator(browser.context, phone);
       await startSignUp(phone, site, "alice", EMAIL);
       await signedInAs(phone, "alice");
