@@ -108,6 +108,14 @@ fn a_live_socket_is_not_stolen_and_a_stale_one_is_replaced() {
     let stale = run.join("bridge-stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     assert!(stale.exists());
+    // Another test of this binary may fork a child while the listener is open; until that child
+    // execs, its copy of the descriptor still accepts. Wait until nobody listens, which is what
+    // "stale" means.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::os::unix::net::UnixStream::connect(&stale).is_ok() {
+        assert!(std::time::Instant::now() < until, "the dropped listener still accepts");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let s = BridgeServer::bind_at(&stale).unwrap();
     s.spawn(Arc::new(Echo), Doors::without_browser());
     assert!(client(&stale).call(Op::Status).is_ok());

@@ -5,6 +5,17 @@ import fs from "node:fs";
 import path from "node:path";
 
 /**
+ * Opens the site in `page` while signed out and waits until it settles on the home page: the
+ * account page sends a signed-out visitor home by itself, and a navigation started before that
+ * redirect lands would be cut short by it.
+ */
+export async function openSignedOut(page, site) {
+  await page.goto(`${site.url}/account`);
+  await page.waitForURL(`${site.url}/`);
+  await page.waitForLoadState("load");
+}
+
+/**
  * Signs up `name` on the home page (the ceremony then waits for whoever answers it). New
  * accounts give an email address (for sign-in links): `email`, else name@example.test.
  */

@@ -53,7 +53,10 @@ export class WebDriver {
   static async start({ command, args, env, capabilities }) {
     const port = await freePort();
     const extra = await freePort();
-    const child = spawn(command, args(port, extra), { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: quit() ends the driver with everything it started (WebKitWebDriver
+    // and the app under tauri-driver, Firefox under geckodriver), even when the driver itself
+    // does not; an orphan holding our stdout pipe would also keep this test process alive.
+    const child = spawn(command, args(port, extra), { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const d = new WebDriver(`http://127.0.0.1:${port}`, child);
     const keep = (b) => {
       d.log = (d.log + b.toString()).slice(-20000);
@@ -187,10 +190,20 @@ export class WebDriver {
       await this.cmd("DELETE", "").catch(() => {});
       this.session = null;
     }
+    const group = (signal) => {
+      try {
+        process.kill(-this.child.pid, signal);
+      } catch {
+        // The group is already gone.
+      }
+    };
     if (this.child.exitCode === null) {
-      this.child.kill("SIGTERM");
+      group("SIGTERM");
       await Promise.race([new Promise((r) => this.child.once("exit", r)), sleep(3000)]);
-      if (this.child.exitCode === null) this.child.kill("SIGKILL");
     }
+    // Whatever the driver left behind (a WebKitWebDriver that never answered, the app) goes too.
+    group("SIGKILL");
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 }
