@@ -113,7 +113,10 @@ fn a_live_socket_is_not_stolen_and_a_stale_one_is_replaced() {
     // "stale" means.
     let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while std::os::unix::net::UnixStream::connect(&stale).is_ok() {
-        assert!(std::time::Instant::now() < until, "the dropped listener still accepts");
+        assert!(
+            std::time::Instant::now() < until,
+            "the dropped listener still accepts"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let s = BridgeServer::bind_at(&stale).unwrap();
