@@ -4,6 +4,9 @@
 //! Service), real prompt queue, webauthn-rs as the judge; the OS check is a counting stand-in
 //! (its polkit path is tested through the CLI).
 
+mod common;
+use common::wait_prompt;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +14,7 @@ use std::time::{Duration, Instant};
 use latchkey_bridge::protocol::{self, ErrorKind, Op, ReplyError, Request, PROTOCOL_VERSION};
 use latchkey_bridge::{Handler, Peer};
 use latchkey_session::bridge_handler::SessionHandler;
-use latchkey_session::{ActivityKind, Prompt, PromptOperation, Session, SessionEvents};
+use latchkey_session::{ActivityKind, PromptOperation, Session, SessionEvents};
 use latchkey_vault::{KeyStore, OsKeychain};
 use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
 use serde_json::{json, Value};
@@ -160,17 +163,6 @@ fn registration(name: &str) -> (Value, PasskeyRegistration) {
         serde_json::to_value(&ccr).unwrap()["publicKey"].clone(),
         state,
     )
-}
-
-fn wait_prompt(s: &Session) -> Prompt {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(p) = s.current_prompt() {
-            return p;
-        }
-        assert!(Instant::now() < until, "no prompt appeared");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Waits until no prompt is shown (a withdrawn prompt leaves at once).

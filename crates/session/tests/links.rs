@@ -8,9 +8,12 @@
 //! test drives the real one); the OS check is a passing stand-in (its polkit path is tested
 //! through the CLI).
 
+mod common;
+use common::wait_prompt;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use latchkey_authenticator::Door;
 use latchkey_session::{
@@ -92,17 +95,6 @@ fn fixture() -> Fixture {
         session,
         opened,
         link_view,
-    }
-}
-
-fn wait_prompt(s: &Session) -> latchkey_session::Prompt {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(p) = s.current_prompt() {
-            return p;
-        }
-        assert!(Instant::now() < until, "no prompt appeared");
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -6,6 +6,9 @@
 //! limits the prompt. The OS check is a counting stand-in (as in session.rs): what is tested is
 //! when the session asks it, and what it makes of the answer.
 
+mod common;
+use common::wait_prompt;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,8 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::Door;
 use latchkey_session::{
-    ActivityKind, NoEvents, Prompt, PromptOperation, Session, SessionError, Settings,
-    VerificationPolicy,
+    ActivityKind, NoEvents, PromptOperation, Session, SessionError, Settings, VerificationPolicy,
 };
 use latchkey_vault::{KeyStore, OsKeychain};
 use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
@@ -100,17 +102,6 @@ fn rp() -> Webauthn {
         .unwrap()
         .build()
         .unwrap()
-}
-
-fn wait_prompt(s: &Session) -> Prompt {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(p) = s.current_prompt() {
-            return p;
-        }
-        assert!(Instant::now() < until, "no prompt appeared");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// The UV bit (bit 2 of the flags byte after the 32-byte RP ID hash) of a response's

@@ -3,6 +3,9 @@
 //! real polkit path is tested through the CLI in crates/cli/tests/os_gate.rs); what is tested
 //! is the session's own logic: when it asks, and that nothing is signed without a yes.
 
+mod common;
+use common::wait_prompt;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,18 +75,6 @@ fn rp() -> Webauthn {
         .unwrap()
         .build()
         .unwrap()
-}
-
-/// Waits for the prompt window's current prompt.
-fn wait_prompt(s: &Session) -> latchkey_session::Prompt {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(p) = s.current_prompt() {
-            return p;
-        }
-        assert!(Instant::now() < until, "no prompt appeared");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Starts a registration on another thread (the ceremony blocks on the prompt).
