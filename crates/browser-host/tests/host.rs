@@ -84,23 +84,9 @@ fn raw_frame(body: &[u8]) -> Vec<u8> {
 fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("vault");
-    let session = Session::new(
-        &dir,
-        Box::new(OsKeychain::new()),
-        latchkey_verify::platform_verifier(),
-        Arc::new(NoEvents),
-    );
-    session.unlock().unwrap();
-    let server = BridgeServer::bind(&dir).expect("the app's socket");
-    let _serving = server.spawn(
-        Arc::new(SessionHandler(session.clone())),
-        doors_of_this_build(),
-    );
+    let (session, _serving) = running_app(&dir);
 
-    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let rp = example_rp();
     let (ccr, state) = rp
         .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
         .unwrap();
@@ -123,14 +109,7 @@ fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs(
         .write_all(&frame(&json!({"id": "reg-1", "type": "create",
             "origin": "https://example.com", "options": options})))
         .unwrap();
-    let until = Instant::now() + Duration::from_secs(20);
-    let prompt = loop {
-        if let Some(p) = session.current_prompt() {
-            break p;
-        }
-        assert!(Instant::now() < until, "no prompt in the app");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let prompt = wait_for_prompt(&session);
     assert_eq!(prompt.door, "browser", "the host is shown as the browser");
     assert_eq!(prompt.rp_id, "example.com");
     assert_eq!(prompt.origin.as_deref(), Some("https://example.com"));
@@ -151,14 +130,7 @@ fn a_create_from_the_browser_is_approved_in_the_app_and_accepted_by_webauthn_rs(
         .write_all(&frame(&json!({"id": 2, "type": "get",
             "origin": "https://example.com", "options": options})))
         .unwrap();
-    let until = Instant::now() + Duration::from_secs(20);
-    let prompt = loop {
-        if let Some(p) = session.current_prompt() {
-            break p;
-        }
-        assert!(Instant::now() < until, "no prompt in the app");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let prompt = wait_for_prompt(&session);
     session.answer_prompt(&prompt.id, false, None).unwrap();
     let reply = read_frame(&mut stdout).unwrap().unwrap();
     assert_eq!(reply["id"], 2, "{reply}");
@@ -401,6 +373,14 @@ fn the_host_starts_the_app_when_it_is_not_running() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
+/// The relying party the tests register with and sign in to.
+fn example_rp() -> Webauthn {
+    WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 /// The app core for the vault in `dir`, unlocked and serving the real socket.
 fn running_app(dir: &Path) -> (Arc<Session>, std::thread::JoinHandle<()>) {
     let session = Session::new(
@@ -445,10 +425,7 @@ fn a_pending_get_holds_up_nothing_and_a_cancel_withdraws_it() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("vault");
     let (session, _serving) = running_app(&dir);
-    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let rp = example_rp();
     let (ccr, state) = rp
         .start_passkey_registration(Uuid::new_v4(), "alice", "Alice", None)
         .unwrap();
@@ -718,10 +695,7 @@ fn the_prompt_names_the_browser_that_started_the_host() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    let rp = WebauthnBuilder::new("example.com", &Url::parse("https://example.com").unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let rp = example_rp();
     let (ccr, _) = rp
         .start_passkey_registration(Uuid::new_v4(), "bob", "Bob", None)
         .unwrap();
