@@ -92,15 +92,20 @@ pub fn received<R: Runtime>(app: &AppHandle<R>, deep_link: &str) {
 
 /// Listens for deep links, takes the one the app was started with, and (Linux) registers the
 /// scheme for this executable, so `xdg-open latchkey://…` reaches it even when it was not
-/// installed by a package (a development build, an AppImage that moved).
+/// installed by a package (a development build, an AppImage that moved). The registration runs
+/// `update-desktop-database` and `xdg-mime`, so it happens off the start-up path: the window
+/// does not wait for it.
 pub fn start(app: &AppHandle) {
     use tauri_plugin_deep_link::DeepLinkExt;
     #[cfg(target_os = "linux")]
-    match app.deep_link().register_all() {
-        Ok(()) => unquote_handler_exec(),
-        Err(e) => {
-            eprintln!("latchkey: could not register latchkey:// links with the desktop ({e})")
-        }
+    {
+        let handle = app.clone();
+        std::thread::spawn(move || match handle.deep_link().register_all() {
+            Ok(()) => unquote_handler_exec(),
+            Err(e) => {
+                eprintln!("latchkey: could not register latchkey:// links with the desktop ({e})")
+            }
+        });
     }
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
