@@ -181,7 +181,12 @@ describe("Sign-in links: Chromium, the app and the demo site's mail", () => {
     await app.screenshot("prompt-replaces-link.png");
     await app.press("approve-button");
     await waitFor("the passkey in the vault", () => vault.list().length === before + 1, 20000);
-    const me = await page.evaluate(async () => (await fetch("/api/me")).json());
+    // Latchkey stores the passkey before the page has posted it to the site: wait for the site.
+    let me;
+    await waitFor("the site to list the new passkey", async () => {
+      me = await page.evaluate(async () => (await fetch("/api/me")).json());
+      return me.passkeys.length >= 2;
+    }, 20000).catch(() => {});
     assert.equal(me.passkeys.length, 2, `the lost device's passkey and this PC's: ${JSON.stringify(me.passkeys)}`);
   });
 
