@@ -1,0 +1,1 @@
+//! bitwarden_crypto (in progress).

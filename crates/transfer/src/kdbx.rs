@@ -1,0 +1,1 @@
+//! kdbx (in progress).

@@ -1,0 +1,1 @@
+//! keepassxc (in progress).
