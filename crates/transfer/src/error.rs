@@ -12,7 +12,9 @@ pub enum TransferError {
         format: &'static str,
         detail: String,
     },
-    #[error("the file ends too early ({0}); it was probably cut off while copying — export it again")]
+    #[error(
+        "the file ends too early ({0}); it was probably cut off while copying — export it again"
+    )]
     Truncated(String),
     #[error("wrong passphrase or password for this file; check it and try again")]
     WrongPassphrase,

@@ -16,8 +16,8 @@ mod convert;
 mod cxf;
 mod detect;
 mod error;
-mod keepassxc;
 mod kdbx;
+mod keepassxc;
 
 use serde::{Deserialize, Serialize};
 
@@ -133,6 +133,29 @@ pub fn read(
     limits: &Limits,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Parsed, TransferError> {
-    let _ = (bytes, file_name, choice, passphrase, limits, progress);
-    todo!()
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(TransferError::TooBig {
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let format = detect(bytes, file_name, choice)?;
+    let need = || {
+        passphrase
+            .filter(|p| !p.is_empty())
+            .ok_or(TransferError::PassphraseNeeded)
+    };
+    match format {
+        Format::Cxf => cxf::read(bytes, format, limits, progress),
+        Format::CxfAge => {
+            let plain = decrypt(bytes, need()?)?;
+            cxf::read(&plain, format, limits, progress)
+        }
+        Format::Bitwarden | Format::BitwardenEncrypted => {
+            let parsed = bitwarden::read(bytes, passphrase, limits, progress)?;
+            Ok(parsed)
+        }
+        Format::KeepassxcPasskey => keepassxc::read(bytes, limits, progress),
+        Format::Kdbx => kdbx::read(bytes, passphrase, limits, progress),
+    }
 }
