@@ -462,7 +462,7 @@ fn a_file_with_a_bad_item_is_refused_whole_unless_skip_bad() {
     items[1].private_key = b"this is not a PKCS#8 key".to_vec();
     let file = d.dir.path().join("mixed.json");
     write_file(&file, &items);
-    let before = fingerprint(&dir);
+    let listed = list(&dir);
 
     let dry = run(&dir, &["import", file.to_str().unwrap(), "--dry-run"], "").ok();
     assert!(
@@ -489,7 +489,8 @@ fn a_file_with_a_bad_item_is_refused_whole_unless_skip_bad() {
         (Some(3), Some(2))
     );
     assert_eq!(json["problems"][0]["index"], 2);
-    assert_eq!(fingerprint(&dir), before, "a dry run writes nothing");
+    assert_eq!(list(&dir), listed, "a dry run imports nothing");
+    let before = fingerprint(&dir);
 
     let refused = run(&dir, &["import", file.to_str().unwrap()], "");
     assert_eq!(refused.code, 4, "{}", refused.stderr);
@@ -552,9 +553,16 @@ fn whole_passkeys(dir: &Path) -> Result<usize, String> {
     Ok(metas.len())
 }
 
+/// Replaces the vault in `d` by a new, empty one (and its keychain entry).
+fn fresh_vault(d: &DataDir) {
+    OsKeychain::new().delete(&d.vault_id().unwrap()).unwrap();
+    std::fs::remove_dir_all(d.path()).unwrap();
+    init(d);
+}
+
 #[test]
 fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes() {
-    const N: usize = 5000;
+    const N: usize = 3000;
     let d = DataDir::new();
     init(&d);
     let dir = d.path();
@@ -572,13 +580,19 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
             | 1,
     );
     let mut rng = Rng(seed);
+    // How long a whole import takes here: the kills are spread over it.
+    let timed = Instant::now();
+    run(&dir, &args, "").ok();
+    let full_ms = timed.elapsed().as_millis() as u64;
+    assert_eq!(whole_passkeys(&dir).unwrap(), N);
+    fresh_vault(&d);
     let started = Instant::now();
-    let (mut killed, mut finished, mut last) = (0, 0, 0);
-    while killed < kills && started.elapsed() < Duration::from_secs(60) {
+    let (mut killed, mut finished, mut partial, mut last) = (0, 0, 0, 0);
+    while killed < kills && started.elapsed() < Duration::from_secs(45) {
         let kill = if rng.below(4) == 0 {
             Kill::AtSnapshot
         } else {
-            Kill::After(Duration::from_millis(rng.below(2500)))
+            Kill::After(Duration::from_millis(rng.below(full_ms + 1)))
         };
         match run_and_kill(&dir, &args, "", kill) {
             Outcome::Killed => killed += 1,
@@ -594,12 +608,13 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
             "seed {seed}: {count} stored; a chunk is written whole or not at all"
         );
         assert!(count >= last, "seed {seed}: passkeys disappeared");
+        if count > last && count < N {
+            partial += 1;
+        }
         last = count;
         if count == N {
             // Start over on a new vault so later kills land in the middle of an import again.
-            OsKeychain::new().delete(&d.vault_id().unwrap()).unwrap();
-            std::fs::remove_dir_all(&dir).unwrap();
-            init(&d);
+            fresh_vault(&d);
             last = 0;
         }
     }
@@ -614,5 +629,7 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
         "{}",
         again.stdout
     );
-    eprintln!("import kill test: {killed} kills, {finished} finished imports, seed {seed}");
+    eprintln!(
+        "import kill test: {killed} kills ({partial} left part of the file written), {finished} finished imports, a whole import of {N} takes {full_ms} ms, seed {seed}"
+    );
 }
