@@ -633,3 +633,92 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
         "import kill test: {killed} kills ({partial} left part of the file written), {finished} finished imports, a whole import of {N} takes {full_ms} ms, seed {seed}"
     );
 }
+
+/// Runs latchkey as `user` (one of the polkit test users) with the run's session bus.
+fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("no session bus: run the tests through scripts/test.sh");
+    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
+    // The user's own copy of the binary: the build tree may sit where others cannot read.
+    let bin = dir.parent().unwrap().join("latchkey");
+    let prefix = [
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
+    run_as(&prefix, &bin, dir, args, stdin)
+}
+
+#[test]
+fn an_export_runs_the_real_os_check_and_a_refusal_writes_nothing() {
+    // polkit approves root without asking: the gate is judged as the unprivileged test users
+    // (latchkey-test allowed, latchkey-deny refused; see tests/polkit).
+    let d = DataDir::new();
+    let copied = std::process::Command::new("cp")
+        .arg(common::BIN)
+        .arg(d.dir.path().join("latchkey"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let file = d.dir.path().join("in.json");
+    write_file(&file, &records(2, "shop.example"));
+    let dir = d.path();
+    let chown = |user: &str| {
+        let status = std::process::Command::new("chown")
+            .args(["-R", user])
+            .arg(d.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "run as root through scripts/test.sh");
+    };
+    chown("latchkey-deny");
+    as_user("latchkey-deny", &dir, &["init"], "").ok();
+    // Importing needs no OS check (nothing leaves the vault).
+    as_user(
+        "latchkey-deny",
+        &dir,
+        &["import", file.to_str().unwrap()],
+        "",
+    )
+    .ok();
+
+    let out = d.dir.path().join("out.age");
+    let refused = as_user(
+        "latchkey-deny",
+        &dir,
+        &["export", "--out", out.to_str().unwrap()],
+        &format!("{PASSPHRASE}\n"),
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("nothing was done"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!out.exists(), "a refused export writes no file");
+    assert_eq!(
+        std::fs::read_dir(d.dir.path()).unwrap().count(),
+        3,
+        "no temporary file left (latchkey, in.json and vault, nothing else)"
+    );
+
+    chown("latchkey-test");
+    let allowed = as_user(
+        "latchkey-test",
+        &dir,
+        &["export", "--out", out.to_str().unwrap()],
+        &format!("{PASSPHRASE}\n"),
+    )
+    .ok();
+    assert!(
+        allowed.stdout.contains("Exported 2 passkeys"),
+        "{}",
+        allowed.stdout
+    );
+    assert!(out.exists());
+}
