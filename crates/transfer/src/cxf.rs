@@ -294,8 +294,30 @@ fn read_item(raw: &RawValue, index: usize, out: &mut Collector) {
     });
     let mut passkeys = 0;
     for credential in item.credentials {
-        let Credential::Passkey(mut p) = credential else {
-            continue;
+        let mut p = match credential {
+            Credential::Passkey(p) => p,
+            // The crate keeps any credential it cannot parse as `Unknown`; a "passkey" that
+            // landed there is a broken passkey, not a credential type to skip.
+            Credential::Unknown { ty, content } if ty == "passkey" => {
+                passkeys += 1;
+                let value = serde_json::Value::Object(content);
+                let reason = match PasskeyCredential::deserialize(&value) {
+                    Err(e) => format!("the passkey is not valid CXF: {e}"),
+                    Ok(_) => "the passkey is not valid CXF".to_string(),
+                };
+                let field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                out.problem(
+                    index,
+                    item_label(
+                        Some(&item.title),
+                        field("rpId").as_deref(),
+                        field("username").as_deref(),
+                    ),
+                    reason,
+                );
+                continue;
+            }
+            _ => continue,
         };
         passkeys += 1;
         let label = {
