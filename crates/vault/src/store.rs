@@ -188,6 +188,20 @@ impl Vault {
         Self::open_checked(dir, header, keys, key)
     }
 
+    /// Whether `keychain` holds the key that opens the vault in `dir`, found without opening
+    /// the database (the lock screen asks this to offer Recover): `Ok(())`, or the refusal
+    /// [`Vault::open`] would give ([`VaultError::KeychainEntryMissing`],
+    /// [`VaultError::WrongKey`], [`VaultError::NotInitialized`], ...).
+    pub fn check_keychain(dir: &Path, keychain: &dyn KeyStore) -> Result<(), VaultError> {
+        let (header, check) = read_header(dir)?;
+        let key = keychain.load(&header.vault_id)?;
+        if header.key_opens(&Keys::derive(&key), &check) {
+            Ok(())
+        } else {
+            Err(VaultError::WrongKey)
+        }
+    }
+
     /// Opens the database under keys already checked against the header.
     fn open_checked(
         dir: &Path,
