@@ -70,8 +70,11 @@ pub fn make_and_print(vault: &Vault, kit: Option<&Path>) -> Result<(), CliError>
 /// `latchkey recovery new [--kit FILE]`: behind the OS check, like signing.
 pub fn new_kit(dir: &Path, kit: Option<&Path>) -> Result<(), CliError> {
     check_kit_path(kit)?;
-    let vault = crate::manage::open(dir)?;
+    // A missing vault or key is said before the OS check asks anything; the check runs
+    // before the database is opened, so a refusal leaves every file as it was.
+    Vault::check_keychain(dir, &OsKeychain::new())?;
     os_check("create a new Latchkey recovery kit")?;
+    let vault = crate::manage::open(dir)?;
     make_and_print(&vault, kit)?;
     println!(
         "Made a new recovery kit for the vault in {}; the previous recovery key no longer opens it.",

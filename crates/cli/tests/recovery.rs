@@ -148,7 +148,7 @@ fn recover_after_the_keychain_entry_is_deleted() {
     assert!(list.stderr.contains("latchkey recover"), "{}", list.stderr);
 
     // Wrong and mistyped keys: exit 5, a clear message, nothing changed anywhere.
-    let before = all_bytes(&dir);
+    let before = fingerprint(&dir);
     let wrong = RecoveryKey::generate().unwrap().display().to_string();
     let [changed, swapped] = typos(&key);
     for (typed, says) in [
@@ -161,7 +161,7 @@ fn recover_after_the_keychain_entry_is_deleted() {
         assert_eq!(out.code, 5, "{typed}: {}", out.stderr);
         assert!(out.stderr.contains(says), "{typed}: {}", out.stderr);
         assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
-        assert_eq!(all_bytes(&dir), before, "a file changed");
+        assert_eq!(fingerprint(&dir), before, "a file changed");
         assert_eq!(keychain_bytes(&id), None, "the keychain changed");
     }
 
@@ -352,11 +352,11 @@ fn recovery_new_retires_the_old_key() {
     assert!(again.stdout.is_empty());
 
     OsKeychain::new().delete(&d.vault_id().unwrap()).unwrap();
-    let before = all_bytes(&dir);
+    let before = fingerprint(&dir);
     let retired = run(&dir, &["recover"], &old);
     assert_eq!(retired.code, 5, "{}", retired.stderr);
     assert!(retired.stderr.contains("older kit"), "{}", retired.stderr);
-    assert_eq!(all_bytes(&dir), before);
+    assert_eq!(fingerprint(&dir), before);
     run(&dir, &["recover"], &new).ok();
     run(&dir, &["list"], "").ok();
 }
@@ -379,7 +379,7 @@ fn recovery_commands_while_the_app_runs_are_refused() {
         )),
         doors_of_this_build(),
     );
-    let before = all_bytes(&dir);
+    let before = fingerprint(&dir);
     for (args, stdin, says) in [
         (
             &["recover"][..],
@@ -393,7 +393,7 @@ fn recovery_commands_while_the_app_runs_are_refused() {
         assert!(out.stderr.contains(says), "{}", out.stderr);
         assert!(out.stdout.is_empty());
     }
-    assert_eq!(all_bytes(&dir), before);
+    assert_eq!(fingerprint(&dir), before);
 }
 
 fn doors_of_this_build() -> latchkey_bridge::Doors {
@@ -403,4 +403,59 @@ fn doors_of_this_build() -> latchkey_bridge::Doors {
         .and_then(|deps| deps.parent())
         .expect("target/<profile>");
     latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
+}
+
+/// Runs latchkey as an unprivileged test user (polkit approves root without asking; see
+/// os_gate.rs), with the run's session bus for the Secret Service.
+fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("no session bus: run the tests through scripts/test-env.sh");
+    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
+    let bin = dir.parent().unwrap().join("latchkey");
+    let prefix = [
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
+    run_as(&prefix, &bin, dir, args, stdin)
+}
+
+#[test]
+fn a_refused_os_check_makes_no_kit_and_recovers_nothing() {
+    let d = DataDir::new();
+    let bin = d.dir.path().join("latchkey");
+    assert!(Command::new("cp")
+        .arg(BIN)
+        .arg(&bin)
+        .status()
+        .unwrap()
+        .success());
+    assert!(Command::new("chown")
+        .arg("latchkey-deny")
+        .arg(d.dir.path())
+        .status()
+        .unwrap()
+        .success());
+    let dir = d.path();
+    let out = as_user("latchkey-deny", &dir, &["init"], "").ok();
+    let key = printed_key(&out);
+
+    let before = fingerprint(&dir);
+    let new = as_user("latchkey-deny", &dir, &["recovery", "new"], "");
+    assert_eq!(new.code, 3, "{}", new.stderr);
+    assert!(new.stderr.contains("OS check"), "{}", new.stderr);
+    assert!(!new.stdout.contains("Recovery key"), "{}", new.stdout);
+    assert_eq!(fingerprint(&dir), before, "a refused check made a kit");
+
+    let id = d.vault_id().unwrap();
+    OsKeychain::new().delete(&id).unwrap();
+    let recover = as_user("latchkey-deny", &dir, &["recover"], &key);
+    assert_eq!(recover.code, 3, "{}", recover.stderr);
+    assert_eq!(fingerprint(&dir), before);
+    assert_eq!(keychain_bytes(&id), None, "a refused check stored the key");
 }
