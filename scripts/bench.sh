@@ -11,3 +11,4 @@ export XDG_DATA_HOME="$(mktemp -d)"
 echo -n latchkey-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 cargo bench -p latchkey-vault --bench vault_ops -- "$@"
 cargo bench -p latchkey-authenticator --bench ceremonies -- "$@"
+cargo bench -p latchkey-transfer --bench transfer

@@ -1,5 +1,5 @@
 //! Any bytes read as a KeePass database with a fixed password: the header checks (KDF bounds,
-//! block stream) and the keepass crate never panic. Seeds: crates/transfer/tests/fixtures/*.kdbx
+//! block stream) and the keepass crate never panic. Seed: crates/transfer/tests/fixtures/keepassxc_small.kdbx
 //! (password "correct horse battery staple", the one used here).
 #![no_main]
 
