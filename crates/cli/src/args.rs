@@ -55,6 +55,44 @@ pub enum Command {
     /// Repair a vault that no longer opens after a crash: keeps a copy of every vault file in
     /// <data dir>/damaged-<time>/ first, then rebuilds the database's index from its log.
     Repair,
+    /// Export passkeys to a file in the FIDO Credential Exchange Format (CXF), encrypted with a
+    /// passphrase you choose (age). Asks for the passphrase twice on the terminal, or reads one
+    /// line from stdin when stdin is not a terminal. Runs the OS check first.
+    Export {
+        /// The file to write (it must not exist yet); written whole or not at all, mode 0600.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only the passkeys for this site (its RP ID, e.g. example.com); repeat for more.
+        #[arg(long = "site", value_name = "SITE")]
+        sites: Vec<String>,
+        /// Write clear JSON instead: every private key readable by anyone who gets the file.
+        #[arg(long)]
+        plain: bool,
+        /// With --plain: do not ask to confirm the clear-text export.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Import passkeys from a file: a CXF export (clear or age-encrypted, e.g. from `latchkey
+    /// export`, Bitwarden or 1Password), Bitwarden's JSON export (plain or password-protected),
+    /// a KeePassXC .passkey file or a .kdbx database. Passkeys already here are skipped. A file
+    /// with bad items is refused whole unless --skip-bad. Asks for a passphrase only when the
+    /// file is encrypted. Exit code: 4 the file or one of its items is bad, 5 vault, keychain or
+    /// wrong passphrase.
+    Import {
+        file: PathBuf,
+        /// The file's format (default: recognised from the file).
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto, value_name = "FORMAT")]
+        format: FormatArg,
+        /// Import the good passkeys and skip (and list) the items that cannot be imported.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Show what would be imported (new, already here, problems) and import nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Machine-readable output: the preview (--dry-run) or the summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a WebAuthn ceremony as a browser would, for scripts and tests.
     #[command(subcommand)]
     Webauthn(WebauthnCommand),
@@ -66,6 +104,15 @@ pub enum Command {
     /// Exit code: 0 trusted, 6 unknown site, 3 anything else.
     #[command(subcommand)]
     Link(LinkCommand),
+}
+
+/// `latchkey import --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Cxf,
+    Bitwarden,
+    Keepassxc,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,11 @@
 //! 4 request rejected (bad origin/RP ID, malformed options, excluded credential, unsupported
 //! algorithm), 5 vault or keychain problem, 6 a sign-in link for a site Latchkey does not know
 //! (`link check|open`; a trusted link is 0, any other verdict 3).
+//! `import`/`export`: 4 the file is not one Latchkey reads (unknown or malformed format,
+//! truncated, too big, unsupported) or some of its items cannot be imported and `--skip-bad`
+//! was not given; 5 vault or keychain problem, or a wrong passphrase; 3 the OS check refused the
+//! export; 2 usage (passphrases differ, `--plain` not confirmed, the output file exists);
+//! 1 the file cannot be read or written.
 
 use latchkey_authenticator::client::ClientError;
 use latchkey_vault::VaultError;
@@ -17,6 +22,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Other(String),
+    /// An import or export failed; `code` follows the table above, `message` names the file.
+    #[error("{message}")]
+    Transfer { code: i32, message: String },
     /// The app answered with an error; `code` follows the table above.
     #[error("{message}")]
     App { code: i32, message: String },
@@ -31,7 +39,7 @@ impl CliError {
             CliError::WebAuthn(ClientError::Unknown(_)) => 1,
             CliError::WebAuthn(_) => 4,
             CliError::Vault(_) => 5,
-            CliError::App { code, .. } => *code,
+            CliError::App { code, .. } | CliError::Transfer { code, .. } => *code,
         }
     }
 }

@@ -10,6 +10,7 @@ mod link;
 mod manage;
 mod output;
 mod repair;
+mod transfer;
 mod via_app;
 mod webauthn;
 
@@ -44,6 +45,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webauthn(WebauthnCommand::Create(a)) => webauthn::create(&dir, &a),
         Command::Webauthn(WebauthnCommand::Get(a)) => webauthn::get(&dir, &a),
         Command::Repair => repair::repair(&dir),
+        Command::Export {
+            out,
+            sites,
+            plain,
+            yes,
+        } => transfer::export(&dir, &out, &sites, plain, yes),
+        Command::Import {
+            file,
+            format,
+            skip_bad,
+            dry_run,
+            json,
+        } => transfer::import(&dir, &file, format, skip_bad, dry_run, json),
         Command::Browser(command) => browser::run(command),
         Command::Link(LinkCommand::Check { url, json }) => {
             link::check(link::Holder::Files(&dir), &url, json)

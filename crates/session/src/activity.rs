@@ -31,6 +31,15 @@ pub enum ActivityKind {
     /// A sign-in link passed Latchkey's checks and was opened in the browser (`rp_id` is the
     /// link's site).
     LinkOpened,
+    /// A recovery kit was made (when the vault was created, or on request); it retires the
+    /// previous one.
+    RecoveryKitCreated,
+    /// The vault was opened with its recovery key and the data key put back in the keychain.
+    Recovered,
+    /// Passkeys were imported from a file (`account` carries the summary, no secrets).
+    Imported,
+    /// Passkeys were exported to a file.
+    Exported,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,4 +52,24 @@ pub struct ActivityEntry {
     pub account: Option<String>,
     /// "app", "cli", "browser", "usb" or "program".
     pub door: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActivityKind;
+
+    /// The UI and the sealed log read these names; they must stay kebab-case like the others.
+    #[test]
+    fn new_kinds_serialize_kebab_case() {
+        for (kind, name) in [
+            (ActivityKind::RecoveryKitCreated, "recovery-kit-created"),
+            (ActivityKind::Recovered, "recovered"),
+            (ActivityKind::Imported, "imported"),
+            (ActivityKind::Exported, "exported"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+            let back: ActivityKind = serde_json::from_value(name.into()).unwrap();
+            assert_eq!(back, kind);
+        }
+    }
 }

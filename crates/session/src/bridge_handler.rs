@@ -43,6 +43,11 @@ pub fn reply_error(e: SessionError) -> ReplyError {
         }
         SessionError::NoPasskey(_) => ReplyError::new(ErrorKind::NoPasskey, e.to_string()),
         SessionError::Busy => ReplyError::new(ErrorKind::Busy, e.to_string()),
+        SessionError::PassphraseNeeded
+        | SessionError::Transfer(_)
+        | SessionError::ImportHasProblems(_) => {
+            ReplyError::new(ErrorKind::TypeError, e.to_string())
+        }
     }
 }
 

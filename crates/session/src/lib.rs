@@ -12,6 +12,8 @@
 //! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket (the
 //!   browser door adds cancel, accounts and unlock, an unlock prompt while locked, "use another
 //!   device", and "no passkey here" without a prompt);
+//! - `transfer`: import (read, preview with duplicates flagged, commit in chunks of whole
+//!   passkeys) and export (CXF, age-encrypted by default, behind the OS check);
 //! - `os_lock` (Linux): locks when logind says the session locked or the machine sleeps.
 
 pub mod activity;
@@ -25,6 +27,7 @@ pub mod prompts;
 mod session;
 pub mod settings;
 mod store;
+mod transfer;
 
 pub use activity::{ActivityEntry, ActivityKind};
 pub use approver::RequestInfo;
@@ -33,9 +36,15 @@ pub use events::{NoEvents, SessionEvents};
 pub use latchkey_authenticator::Door;
 pub use latchkey_bridge::PasskeyView;
 pub use latchkey_magiclink::{LinkReport, Verdict};
+/// The import formats and their errors (re-exported so the shell needs no transfer import).
+pub use latchkey_transfer::{Format, FormatChoice, ItemProblem, TransferError};
 pub use links::{
     judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
 };
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
 pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};
+pub use transfer::{
+    ImportItemView, ImportPreview, ImportProgress, ImportStage, ImportSummary, IMPORT_CHUNK,
+    MAX_STAGED, PREVIEW_ITEMS,
+};

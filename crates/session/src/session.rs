@@ -52,6 +52,16 @@ pub enum SessionError {
     /// authenticators. (Other doors get NotAllowed with the same reason.)
     #[error("{TOO_MANY}")]
     Busy,
+    /// The import file is encrypted and no passphrase was given: ask for it and open it again.
+    #[error("this file is encrypted; enter the passphrase it was exported with")]
+    PassphraseNeeded,
+    /// The import or export file itself (format, passphrase, size); the message names what.
+    #[error(transparent)]
+    Transfer(#[from] latchkey_transfer::TransferError),
+    /// Some items of an import file cannot be imported, and the person did not choose to skip
+    /// them: nothing was written.
+    #[error("{0} item(s) in the file cannot be imported, so nothing was imported; fix the file, or choose to skip the bad items (`--skip-bad`)")]
+    ImportHasProblems(usize),
 }
 
 /// A passkey as the windows and the socket show it (the protocol's [`PasskeyView`]).
@@ -118,6 +128,8 @@ pub struct Session {
     timeouts: Mutex<(Duration, Duration)>,
     /// Sign-in links: the opener, the sites recently signed into with one (links.rs).
     pub(crate) links: crate::links::LinkState,
+    /// Import files read and waiting for the person's go (transfer.rs); dropped on lock.
+    pub(crate) staged_imports: crate::transfer::Staging,
 }
 
 pub(crate) fn now_unix() -> u64 {
@@ -164,6 +176,7 @@ impl Session {
             next_undo: Mutex::new(0),
             timeouts: Mutex::new((Duration::from_secs(60), Duration::from_secs(6))),
             links: crate::links::LinkState::default(),
+            staged_imports: crate::transfer::Staging::default(),
         })
     }
 
@@ -298,6 +311,30 @@ impl Session {
             .map_err(|e| e.to_string())?;
         *self.last_verified.lock().unwrap() = Some(Instant::now());
         Ok(true)
+    }
+
+    /// The OS check for a vault-wide action (export), never reusing an earlier one.
+    pub(crate) fn os_check(&self, operation: &str) -> Result<(), SessionError> {
+        self.verifier
+            .verify(&VerificationRequest {
+                operation,
+                rp_id: "Latchkey",
+                account: None,
+            })
+            .map_err(|e| SessionError::Verification(format!("{e}; nothing was done")))
+    }
+
+    /// For a one-shot command (the CLI while the app is not running): opens the existing vault
+    /// the way `latchkey list` does, where the keychain entry is the gate. Creates nothing, runs
+    /// no OS check (an export runs its own), logs no unlock and writes no settings file, so a
+    /// refused command leaves the data directory as it was. The settings stay the strict
+    /// defaults.
+    pub fn open_for_command(&self) -> Result<(), SessionError> {
+        let mut guard = self.vault.lock().unwrap();
+        if guard.is_none() {
+            *guard = Some(Vault::open(&self.data_dir, self.keystore.as_ref())?);
+        }
+        Ok(())
     }
 
     /// Unlocks after the OS check; creates the vault on first use.
@@ -438,9 +475,10 @@ impl Session {
         Ok(report.to_string())
     }
 
-    /// Makes pending deletes durable, forgets the key, closes the vault.
+    /// Makes pending deletes durable, forgets the key and staged imports, closes the vault.
     pub fn lock(&self) {
         self.commit_all_deletes();
+        self.staged_imports.clear();
         if self.vault.lock().unwrap().is_none() {
             return;
         }

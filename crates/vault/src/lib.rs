@@ -17,6 +17,7 @@
 //! vault.update_user(cred_id: &[u8], name: Option<&str>, display_name: Option<&str>) -> Result<(), VaultError>
 //! vault.delete(cred_id: &[u8]) -> Result<bool, VaultError>
 //! vault.record_use(cred_id: &[u8], now_unix: u64) -> Result<u32, VaultError> // the counter to sign with
+//! vault.contains(cred_id: &[u8]) -> Result<bool, VaultError>       // no record opened
 //! vault.lock(self)                                                   // drops the key, closes the db
 //! vault.id() -> &str                                                // names the keychain entry
 //! vault.settings_mac(bytes: &[u8]) -> [u8; 32]                      // HMAC under a settings-only key

@@ -323,6 +323,13 @@ impl Vault {
         self.trees.meta.len()
     }
 
+    /// Whether a passkey with this credential id is stored. Cheap: looks up its slot without
+    /// opening any record (an import checks every incoming id against the vault with it).
+    pub fn contains(&self, credential_id: &[u8]) -> Result<bool, VaultError> {
+        let slot = self.keys.credential_slot(credential_id);
+        self.trees.meta.contains_key(slot).map_err(storage)
+    }
+
     /// One passkey's metadata (its private key stays sealed).
     pub fn meta(&self, credential_id: &[u8]) -> Result<Option<PasskeyMeta>, VaultError> {
         let slot = self.keys.credential_slot(credential_id);

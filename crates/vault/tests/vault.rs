@@ -213,3 +213,22 @@ fn concurrent_record_use_hands_out_each_counter_once() {
     let m = vault.meta(&a.credential_id).unwrap().unwrap();
     assert_eq!((m.sign_count, m.use_count), (100, 100));
 }
+
+#[test]
+fn contains_answers_without_opening_records() {
+    let (tv, vault) = TestVault::new();
+    let a = record(1, "example.com", "alice");
+    vault.create(&a).unwrap();
+    assert!(vault.contains(&a.credential_id).unwrap());
+    assert!(!vault.contains(b"some other id").unwrap());
+    assert!(!vault
+        .contains(&a.credential_id[..a.credential_id.len() - 1])
+        .unwrap());
+    vault.delete(&a.credential_id).unwrap();
+    assert!(!vault.contains(&a.credential_id).unwrap());
+    vault.create(&a).unwrap();
+    vault.lock();
+    // The answer survives a reopen (it comes from the stored slot, not a cache).
+    let vault = tv.open();
+    assert!(vault.contains(&a.credential_id).unwrap());
+}
