@@ -6,6 +6,8 @@
 //! - [`prompts`]: the approval-prompt queue a ceremony waits on; `approver`: what a ceremony
 //!   asks there, and what the answer means (OS check, UV, `--account`, no passkey);
 //! - [`activity`]: the activity log, sealed in the vault;
+//! - `recovery`: the recovery kit (the first one made with the vault, new ones on request)
+//!   and recovering a vault whose keychain entry is lost;
 //! - `links`: sign-in (magic) links checked against the person's sites, opened only when they
 //!   pass, remembered (keyed, sealed) so a second open is "already used";
 //! - [`settings`]: auto-lock, verification policy, theme;
@@ -24,6 +26,7 @@ mod links;
 #[cfg(target_os = "linux")]
 pub mod os_lock;
 pub mod prompts;
+mod recovery;
 mod session;
 pub mod settings;
 mod store;
@@ -42,6 +45,7 @@ pub use links::{
     judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
 };
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
+pub use recovery::{RecoveryKitView, RecoveryState};
 pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};
 pub use transfer::{

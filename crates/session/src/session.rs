@@ -110,10 +110,10 @@ struct PendingDelete {
 
 pub struct Session {
     data_dir: PathBuf,
-    keystore: Box<dyn KeyStore + Send + Sync>,
-    verifier: Box<dyn Verifier>,
+    pub(crate) keystore: Box<dyn KeyStore + Send + Sync>,
+    pub(crate) verifier: Box<dyn Verifier>,
     pub(crate) events: Arc<dyn SessionEvents>,
-    vault: Mutex<Option<Vault>>,
+    pub(crate) vault: Mutex<Option<Vault>>,
     pub(crate) prompts: PromptQueue,
     /// While locked only the theme comes from the file; the security fields are the strict
     /// defaults until an unlock checks the file's MAC (or what the last unlock found).
@@ -130,6 +130,8 @@ pub struct Session {
     pub(crate) links: crate::links::LinkState,
     /// Import files read and waiting for the person's go (transfer.rs); dropped on lock.
     pub(crate) staged_imports: crate::transfer::Staging,
+    /// The recovery kit made with a new vault, until the app shows it (recovery.rs).
+    pub(crate) new_kit: crate::recovery::NewKit,
 }
 
 pub(crate) fn now_unix() -> u64 {
@@ -177,6 +179,7 @@ impl Session {
             timeouts: Mutex::new((Duration::from_secs(60), Duration::from_secs(6))),
             links: crate::links::LinkState::default(),
             staged_imports: crate::transfer::Staging::default(),
+            new_kit: crate::recovery::NewKit::default(),
         })
     }
 
@@ -361,20 +364,31 @@ impl Session {
             }
             other => other?,
         };
+        // A new vault gets its first recovery kit at once (recovery.rs); the app shows it.
+        let kit_made = created && self.make_first_kit(&vault);
+        self.take_open_vault(vault, created, ActivityKind::Unlocked);
+        if kit_made {
+            self.log(ActivityKind::RecoveryKitCreated, None, None, Door::App);
+        }
+        Ok(())
+    }
+
+    /// What unlocking and recovering share once the vault is open: settings adopted, the
+    /// vault kept, `kind` logged, the windows and waiting browser requests told.
+    pub(crate) fn take_open_vault(&self, vault: Vault, created: bool, kind: ActivityKind) {
         let tampered = self.adopt_settings(&vault, created);
         *self.vault.lock().unwrap() = Some(vault);
         // Unlocking is not a check for any site: the reuse window starts at the first
         // ceremony's own check.
         *self.last_verified.lock().unwrap() = None;
         self.touch();
-        self.log(ActivityKind::Unlocked, None, None, Door::App);
+        self.log(kind, None, None, Door::App);
         if tampered {
             self.log(ActivityKind::SettingsReset, None, None, Door::App);
         }
         self.events.unlocked();
         // Browser requests that waited for this go on to their own prompts.
         self.prompts.release_unlock_prompts();
-        Ok(())
     }
 
     /// A client's "unlock" (the browser extension's Unlock button): brings the main window up
@@ -479,6 +493,7 @@ impl Session {
     pub fn lock(&self) {
         self.commit_all_deletes();
         self.staged_imports.clear();
+        self.new_kit.forget();
         if self.vault.lock().unwrap().is_none() {
             return;
         }

@@ -37,4 +37,17 @@ pub enum VaultError {
     /// [`crate::repair`] could not make the vault open; the copy it kept is untouched.
     #[error("Latchkey could not repair the vault ({detail}). A copy of the vault exactly as it was is kept in {copy}: keep that folder (it still holds your passkeys' encrypted data) and do not run `latchkey init` over this vault")]
     Unrepairable { copy: String, detail: String },
+    /// The recovery key passed its checksum but does not open this vault's kit.
+    #[error("that recovery key does not open this vault: it belongs to another vault, or to an older kit that a newer one replaced. Find this vault's most recent recovery kit and try again — nothing was changed")]
+    WrongRecoveryKey,
+    /// The recovery key's check characters do not match: a typo, caught before any use.
+    #[error("the recovery key has a typo (its check characters do not match). Compare it with the kit character by character and type it again — nothing was changed")]
+    RecoveryKeyMistyped,
+    #[error("that is not a recovery key: {0}. Type the 30 characters from the kit (spaces, dashes and case do not matter) — nothing was changed")]
+    RecoveryKeyMalformed(String),
+    #[error("there is no recovery kit for this vault ({path} is missing), so it cannot be recovered with a key. Restore the keychain entry, or a backup of the whole data directory that includes recovery.json — nothing was changed")]
+    NoRecoveryKit { path: String },
+    /// recovery.json names another vault (copied from another data directory).
+    #[error("the recovery kit file {path} belongs to another vault, not to the vault in this directory. Put back this vault's own recovery.json (from a backup of this data directory) — nothing was changed")]
+    RecoveryKitForeign { path: String },
 }

@@ -25,18 +25,25 @@
 //! vault.link_key() -> Zeroizing<[u8; 32]>                          // sign-in link fingerprint key
 //! vault.record_opened_link(fingerprint: &[u8; 32], now_unix: u64) -> Result<(), VaultError>
 //! vault.link_opened(fingerprint: &[u8; 32]) -> Result<bool, VaultError>
+//! Vault::new_recovery_key(&self) -> Result<(RecoveryKey, RecoveryInfo), VaultError> // retires the old kit
+//! Vault::recovery_info(dir: &Path) -> Result<Option<RecoveryInfo>, VaultError>
+//! Vault::recover(dir: &Path, keychain: &dyn KeyStore, key: &RecoveryKey) -> Result<Vault, VaultError>
+//! recovery_kit_html(key: &RecoveryKey, info: &RecoveryInfo, data_dir: &Path) -> Zeroizing<String>
 //! ```
 
 mod batch;
 mod error;
 pub mod hex;
 mod keychain;
+mod kit_file;
 mod links;
 mod manifest;
 mod migrate;
 mod names;
 mod record;
 mod recovery;
+mod recovery_key;
+mod recovery_kit;
 mod seal;
 mod settings_mac;
 mod site_index;
@@ -44,10 +51,13 @@ mod store;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};
+pub use kit_file::RecoveryInfo;
 pub use names::{
     sanitize_name, sanitize_opt, DISPLAY_NAME_MAX_CHARS, NICKNAME_MAX_CHARS, RP_ID_MAX_CHARS,
     RP_NAME_MAX_CHARS, USER_NAME_MAX_CHARS,
 };
 pub use record::{alg, PasskeyMeta, PasskeyRecord};
 pub use recovery::{repair, RepairReport};
+pub use recovery_key::RecoveryKey;
+pub use recovery_kit::recovery_kit_html;
 pub use store::{default_data_dir, Vault};

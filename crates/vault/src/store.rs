@@ -25,8 +25,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::batch::{storage, Batch, TreeId, Trees};
 use crate::keychain::{DataKey, KeyStore};
+use crate::kit_file::RecoveryInfo;
 use crate::manifest::{self, Manifest};
 use crate::record::{PasskeyMeta, PasskeyRecord};
+use crate::recovery_key::RecoveryKey;
 use crate::seal::Keys;
 use crate::site_index;
 use crate::VaultError;
@@ -100,6 +102,9 @@ pub struct Vault {
     /// as one [`Batch`] while holding it.
     state: Mutex<Manifest>,
     keys: Keys,
+    /// Kept (zeroized on drop) only to wrap it under a new recovery key; the records are
+    /// sealed under `keys`, derived from it.
+    data_key: DataKey,
     id: String,
     dir: PathBuf,
 }
@@ -161,12 +166,11 @@ impl Vault {
         // The key goes to the keychain first: a vault on disk without its key would be lost.
         keychain.store(&id, &key)?;
         let keys = Keys::derive(&key);
-        drop(key);
         write_header(dir, &Header::new(id.clone(), &keys)?)?;
         let db = open_db(dir)?;
         let trees = Trees::open(&db)?;
         let state = manifest::start(&db, &trees, &keys)?;
-        Ok(Self::assemble(db, trees, state, keys, id, dir))
+        Ok(Self::assemble(db, trees, state, keys, key, id, dir))
     }
 
     /// Opens the vault in `dir`, fetching its data key from `keychain`. Creates nothing: a
@@ -175,33 +179,36 @@ impl Vault {
     /// manifest are [`VaultError::RolledBack`], also with nothing changed. A format-1 vault is
     /// upgraded to the current format here, in one transaction.
     pub fn open(dir: &Path, keychain: &dyn KeyStore) -> Result<Vault, VaultError> {
-        let header_path = dir.join(HEADER_FILE);
-        if !header_path.is_file() {
-            return Err(VaultError::NotInitialized {
-                path: dir.display().to_string(),
-            });
-        }
-        let text = std::fs::read(&header_path).map_err(|e| {
-            VaultError::Storage(format!("cannot read {}: {e}", header_path.display()))
-        })?;
-        let header: Header = serde_json::from_slice(&text).map_err(|_| {
-            VaultError::CorruptRecord(format!("{} is not a vault header", header_path.display()))
-        })?;
-        if header.format != FORMAT && header.format != LEGACY_FORMAT {
-            return Err(VaultError::CorruptRecord(format!(
-                "vault format {} is not supported by this Latchkey; update Latchkey",
-                header.format
-            )));
-        }
-        let check = crate::hex::decode(&header.key_check).ok_or_else(|| {
-            VaultError::CorruptRecord("the vault header's key check is malformed".into())
-        })?;
+        let (header, check) = read_header(dir)?;
         let key = keychain.load(&header.vault_id)?;
         let keys = Keys::derive(&key);
-        drop(key);
         if !header.key_opens(&keys, &check) {
             return Err(VaultError::WrongKey);
         }
+        Self::open_checked(dir, header, keys, key)
+    }
+
+    /// Whether `keychain` holds the key that opens the vault in `dir`, found without opening
+    /// the database (the lock screen asks this to offer Recover): `Ok(())`, or the refusal
+    /// [`Vault::open`] would give ([`VaultError::KeychainEntryMissing`],
+    /// [`VaultError::WrongKey`], [`VaultError::NotInitialized`], ...).
+    pub fn check_keychain(dir: &Path, keychain: &dyn KeyStore) -> Result<(), VaultError> {
+        let (header, check) = read_header(dir)?;
+        let key = keychain.load(&header.vault_id)?;
+        if header.key_opens(&Keys::derive(&key), &check) {
+            Ok(())
+        } else {
+            Err(VaultError::WrongKey)
+        }
+    }
+
+    /// Opens the database under keys already checked against the header.
+    fn open_checked(
+        dir: &Path,
+        header: Header,
+        keys: Keys,
+        key: DataKey,
+    ) -> Result<Vault, VaultError> {
         let db = open_db(dir)?;
         let trees = Trees::open(&db)?;
         let state =
@@ -211,14 +218,86 @@ impl Vault {
             // database, which the manifest branch above accepts and finishes.
             write_header(dir, &Header::new(header.vault_id.clone(), &keys)?)?;
         }
-        Ok(Self::assemble(db, trees, state, keys, header.vault_id, dir))
+        Ok(Self::assemble(
+            db,
+            trees,
+            state,
+            keys,
+            key,
+            header.vault_id,
+            dir,
+        ))
     }
 
+    /// Makes a new recovery key and writes `<dir>/recovery.json` with the data key wrapped
+    /// under it (see `kit_file.rs`), replacing and so retiring any older kit: only the new
+    /// key opens from now on. Nothing else on disk changes. The caller shows the key once.
+    pub fn new_recovery_key(&self) -> Result<(RecoveryKey, RecoveryInfo), VaultError> {
+        // Under the write lock: two kits made at once must not interleave their files.
+        let _guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        crate::kit_file::write_new(&self.dir, &self.id, &self.data_key)
+    }
+
+    /// The kit on disk in `dir`, if any. Needs no key: recovery.json names no site.
+    pub fn recovery_info(dir: &Path) -> Result<Option<RecoveryInfo>, VaultError> {
+        crate::kit_file::info(dir)
+    }
+
+    /// Opens the vault in `dir` with its recovery key when the keychain lost the data key (or
+    /// holds a wrong one): unwraps the data key from the kit, checks that it opens this vault's
+    /// header, stores it in `keychain` (replacing a missing or wrong entry), then opens the
+    /// vault as [`Vault::open`] does. A wrong key is [`VaultError::WrongRecoveryKey`] with
+    /// nothing changed, the keychain included; no kit is [`VaultError::NoRecoveryKit`].
+    pub fn recover(
+        dir: &Path,
+        keychain: &dyn KeyStore,
+        key: &RecoveryKey,
+    ) -> Result<Vault, VaultError> {
+        let (header, check) = read_header(dir)?;
+        let data_key = crate::kit_file::unwrap(dir, &header.vault_id, key)?;
+        let keys = Keys::derive(&data_key);
+        if !header.key_opens(&keys, &check) {
+            // The kit opened but holds another key (a kit written over by hand): refuse
+            // before anything is stored.
+            return Err(VaultError::WrongRecoveryKey);
+        }
+        keychain.store(&header.vault_id, &data_key)?;
+        Self::open_checked(dir, header, keys, data_key)
+    }
+}
+
+/// Reads and checks `<dir>/vault.json`: the header and its sealed key check.
+fn read_header(dir: &Path) -> Result<(Header, Vec<u8>), VaultError> {
+    let header_path = dir.join(HEADER_FILE);
+    if !header_path.is_file() {
+        return Err(VaultError::NotInitialized {
+            path: dir.display().to_string(),
+        });
+    }
+    let text = std::fs::read(&header_path)
+        .map_err(|e| VaultError::Storage(format!("cannot read {}: {e}", header_path.display())))?;
+    let header: Header = serde_json::from_slice(&text).map_err(|_| {
+        VaultError::CorruptRecord(format!("{} is not a vault header", header_path.display()))
+    })?;
+    if header.format != FORMAT && header.format != LEGACY_FORMAT {
+        return Err(VaultError::CorruptRecord(format!(
+            "vault format {} is not supported by this Latchkey; update Latchkey",
+            header.format
+        )));
+    }
+    let check = crate::hex::decode(&header.key_check).ok_or_else(|| {
+        VaultError::CorruptRecord("the vault header's key check is malformed".into())
+    })?;
+    Ok((header, check))
+}
+
+impl Vault {
     fn assemble(
         db: sled::Db,
         trees: Trees,
         state: Manifest,
         keys: Keys,
+        data_key: DataKey,
         id: String,
         dir: &Path,
     ) -> Vault {
@@ -227,6 +306,7 @@ impl Vault {
             trees,
             state: Mutex::new(state),
             keys,
+            data_key,
             id,
             dir: dir.to_path_buf(),
         }
