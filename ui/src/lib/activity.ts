@@ -75,9 +75,10 @@ export function describeActivity(e: ActivityEntry): string {
     case 'recovered':
       return 'Opened the vault with the recovery key and put its key back into the keychain';
     case 'imported':
-      return clean(e.account) ? `Imported passkeys: ${clean(e.account)}` : 'Imported passkeys from a file';
+      // The backend puts how many in `account` ("3 passkeys").
+      return clean(e.account) ? `Imported ${clean(e.account)} from a file` : 'Imported passkeys from a file';
     case 'exported':
-      return clean(e.account) ? `Exported passkeys: ${clean(e.account)}` : 'Exported passkeys to a file';
+      return clean(e.account) ? `Exported ${clean(e.account)} to a file` : 'Exported passkeys to a file';
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }
