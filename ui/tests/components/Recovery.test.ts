@@ -94,7 +94,7 @@ describe('recovery kit dialog', () => {
     render(RecoveryKitDialog, { kit, onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId('kit-print'));
     expect(print).toHaveBeenCalled();
-    const printed = document.body.querySelector(':scope > .kit-print');
+    const printed = document.body.querySelector('.kit-print');
     expect(printed?.textContent).toContain('ABCDE - FGHJK - MNPQR - STVWX - YZ012 - 34567');
     window.dispatchEvent(new Event('afterprint'));
     expect(document.body.classList.contains('print-kit')).toBe(false);
