@@ -79,6 +79,15 @@ fn saw_progress(d: &Driver) -> bool {
     ) == serde_json::json!(true)
 }
 
+/// Scrolls the element with `id` to the middle of its view (for a screenshot of it).
+fn scroll_to(d: &Driver, id: &str) {
+    d.execute_async(&format!(
+        "const done = arguments[arguments.length - 1];\
+         document.querySelector('[data-testid=\"{id}\"]').scrollIntoView({{ block: 'center' }});\
+         done(true);"
+    ));
+}
+
 fn open_tab(d: &Driver, tab: &str) {
     d.click(&d.by_testid(&format!("tab-{tab}")));
 }
@@ -279,6 +288,7 @@ fn import_a_file_with_preview_and_progress_then_export_with_a_passphrase() {
         &d.by_testid("export-passphrase-repeat"),
         "copper kettle meadow",
     );
+    scroll_to(&d, "export-passphrase");
     d.screenshot(&screenshots().join("export-dark.png"));
     set_theme(&d, "light");
     d.wait("html[data-theme=\"light\"]");
