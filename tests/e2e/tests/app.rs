@@ -9,10 +9,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use common::*;
-use latchkey_e2e::Driver;
 use webauthn_rs::prelude::*;
 
 const ORIGIN: &str = "https://example.com";
