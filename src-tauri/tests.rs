@@ -676,12 +676,22 @@ fn export_then_import_the_bytes_with_a_passphrase() {
     assert_eq!(mode(&out), 0o600);
     let bytes = std::fs::read(&out).unwrap();
     let clear = latchkey_transfer::decrypt(&bytes, "tiger lily pond").unwrap();
+    assert!(latchkey_transfer::decrypt(&bytes, "tiger lily").is_err());
     let cxf = String::from_utf8(clear.to_vec()).unwrap();
     assert!(cxf.contains("localhost"), "the CXF names the site");
+    // An existing file is replaced only when asked.
     let err = call(
         &from.main,
         "export_passkeys",
-        json!({"path": out.to_str().unwrap(), "sites": ["nowhere.example"], "passphrase": "x"}),
+        json!({"path": out.to_str().unwrap(), "sites": [], "passphrase": "other"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), bytes, "left as it was");
+    let err = call(
+        &from.main,
+        "export_passkeys",
+        json!({"path": out.to_str().unwrap(), "sites": ["nowhere.example"], "passphrase": "x", "overwrite": true}),
     )
     .unwrap_err();
     assert!(err.as_str().unwrap().contains("nowhere.example"), "{err}");

@@ -371,18 +371,27 @@ pub struct ExportResult {
 }
 
 /// Exports the passkeys of `sites` (empty: all) to `path` after the OS check: age-encrypted CXF
-/// under `passphrase`, or clear CXF JSON when it is null (the view asks first).
+/// under `passphrase`, or clear CXF JSON when it is null (the view asks first). An existing
+/// file is replaced only with `overwrite` (the view asks): a typo in the path must not destroy
+/// an earlier export or another file.
 #[tauri::command]
 pub async fn export_passkeys(
     session: S<'_>,
     path: String,
     sites: Vec<String>,
     passphrase: Option<String>,
+    overwrite: Option<bool>,
 ) -> Result<ExportResult, String> {
     session.touch();
     let out = resolve_path(&path)?;
     if out.is_dir() {
         return Err(format!("{} is a folder; add a file name", out.display()));
+    }
+    if !overwrite.unwrap_or(false) && std::fs::symlink_metadata(&out).is_ok() {
+        return Err(format!(
+            "{} already exists; choose another name or replace it",
+            out.display()
+        ));
     }
     let shown = out.display().to_string();
     let count = blocking(&session, move |s| {

@@ -210,10 +210,11 @@ export function importDiscard(token: string): Promise<void> {
 
 /**
  * Exports the passkeys of `sites` (empty: all) to `path` after the OS check: age-encrypted
- * CXF under `passphrase`, or clear CXF JSON when it is null.
+ * CXF under `passphrase`, or clear CXF JSON when it is null. An existing file is replaced only
+ * with `overwrite`.
  */
-export function exportPasskeys(path: string, sites: string[], passphrase: string | null): Promise<ExportResult> {
-  return invoke<ExportResult>('export_passkeys', { path, sites, passphrase });
+export function exportPasskeys(path: string, sites: string[], passphrase: string | null, overwrite = false): Promise<ExportResult> {
+  return invoke<ExportResult>('export_passkeys', { path, sites, passphrase, overwrite });
 }
 
 /** Tauri's native file drops on the window (paths, not bytes). Resolves to an unsubscribe. */

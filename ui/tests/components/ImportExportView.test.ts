@@ -149,7 +149,7 @@ describe('export', () => {
     await fireEvent.input(screen.getByTestId('export-passphrase-repeat'), { target: { value: 'correct horse battery staple' } });
     expect(button.disabled).toBe(false);
     await fireEvent.click(button);
-    expect(mockedApi.exportPasskeys).toHaveBeenCalledWith(path.value, ['b.example'], 'correct horse battery staple');
+    expect(mockedApi.exportPasskeys).toHaveBeenCalledWith(path.value, ['b.example'], 'correct horse battery staple', false);
     expect(text(await screen.findByTestId('export-done'))).toContain('Exported 2 passkeys to /home/ann/Downloads/x.cxf.age');
   });
 
@@ -169,7 +169,22 @@ describe('export', () => {
     expect(screen.getByTestId('export-plain-warning')).toBeTruthy();
     expect(path.value).toMatch(/\.json$/);
     await fireEvent.click(screen.getByTestId('export-button'));
-    expect(mockedApi.exportPasskeys).toHaveBeenCalledWith(path.value, [], null);
+    expect(mockedApi.exportPasskeys).toHaveBeenCalledWith(path.value, [], null, false);
+  });
+
+  it('replaces an existing file only when ticked', async () => {
+    mockedApi.exportPasskeys.mockRejectedValueOnce('/home/ann/Downloads/x.cxf.age already exists; choose another name or replace it').mockResolvedValueOnce({ count: 3, path: '/x' });
+    render(ImportExportView);
+    await screen.findByTestId('export-path');
+    await vi.waitFor(() => expect(text(screen.getByTestId('export-button'))).toBe('Export 3 passkeys'));
+    await fireEvent.input(screen.getByTestId('export-passphrase'), { target: { value: 'pw' } });
+    await fireEvent.input(screen.getByTestId('export-passphrase-repeat'), { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByTestId('export-button'));
+    expect(text(await screen.findByTestId('export-error'))).toContain('already exists');
+    await fireEvent.click(screen.getByTestId('export-replace'));
+    await fireEvent.click(screen.getByTestId('export-button'));
+    await screen.findByTestId('export-done');
+    expect(mockedApi.exportPasskeys.mock.calls.map((c) => c[3])).toEqual([false, true]);
   });
 
   it('shows an export error in words', async () => {
