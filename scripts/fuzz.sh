@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${1:-60}"
 export RUSTC_BOOTSTRAP=1
+# The import parsers start from real files of their formats (the transfer test fixtures).
+seed() { mkdir -p "corpus/$1"; cp -n "${@:2}" "corpus/$1/" || true; }
+fixtures=../crates/transfer/tests/fixtures
+seed import_cxf "$fixtures"/cxf_*.json
+seed import_bitwarden "$fixtures"/bitwarden*.json
+seed import_keepassxc "$fixtures"/*.passkey
+seed import_kdbx "$fixtures"/*.kdbx
 for target in $(cargo fuzz list); do
   mkdir -p "corpus/$target"
   echo "fuzz: $target for ${secs}s"

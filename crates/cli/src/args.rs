@@ -21,8 +21,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new, empty vault and its data key in the OS keychain.
-    Init,
+    /// Create a new, empty vault and its data key in the OS keychain, and its recovery kit:
+    /// prints the recovery key once, on a line starting with `Recovery key: `.
+    Init {
+        /// Also write the printable recovery kit page (HTML) to FILE (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        kit: Option<PathBuf>,
+    },
+    /// The recovery kit: the second way to the vault's key if the OS keychain loses it.
+    #[command(subcommand)]
+    Recovery(RecoveryCommand),
+    /// Open the vault with its recovery key (typed on the terminal, or one line on stdin) and
+    /// put its data key back into the OS keychain. Exit code 5 when the key is wrong.
+    Recover,
     /// List the passkeys stored here.
     List {
         /// Machine-readable output.
@@ -113,6 +124,17 @@ pub enum FormatArg {
     Cxf,
     Bitwarden,
     Keepassxc,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecoveryCommand {
+    /// Make a new recovery key (after the OS check) and print it once; the old key no longer
+    /// opens the vault.
+    New {
+        /// Also write the printable recovery kit page (HTML) to FILE (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        kit: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

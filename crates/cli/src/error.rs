@@ -1,13 +1,14 @@
 //! What the CLI reports and with which exit code. Codes are part of the CLI contract:
 //! 1 other failure, 2 usage, 3 not allowed (denied, verification failed, no passkey),
 //! 4 request rejected (bad origin/RP ID, malformed options, excluded credential, unsupported
-//! algorithm), 5 vault or keychain problem, 6 a sign-in link for a site Latchkey does not know
+//! algorithm), 5 vault or keychain problem (also: a wrong, mistyped or malformed recovery key,
+//! no recovery kit, a recovery command while the app runs), 6 a sign-in link for a site Latchkey does not know
 //! (`link check|open`; a trusted link is 0, any other verdict 3).
 //! `import`/`export`: 4 the file is not one Latchkey reads (unknown or malformed format,
 //! truncated, too big, unsupported) or some of its items cannot be imported and `--skip-bad`
 //! was not given; 5 vault or keychain problem, or a wrong passphrase; 3 the OS check refused the
 //! export; 2 usage (passphrases differ, `--plain` not confirmed, the output file exists);
-//! 1 the file cannot be read or written.
+//! 1 the file cannot be read or written; 5 also while the app runs (use its Import / Export view).
 
 use latchkey_authenticator::client::ClientError;
 use latchkey_vault::VaultError;
@@ -25,6 +26,12 @@ pub enum CliError {
     /// An import or export failed; `code` follows the table above, `message` names the file.
     #[error("{message}")]
     Transfer { code: i32, message: String },
+    /// The OS check (polkit, Windows Hello, Touch ID) refused a vault command.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// A command the running app must do itself (it owns the vault's files while it runs).
+    #[error("{0}")]
+    AppRunning(String),
     /// The app answered with an error; `code` follows the table above.
     #[error("{message}")]
     App { code: i32, message: String },
@@ -38,7 +45,8 @@ impl CliError {
             CliError::WebAuthn(ClientError::NotAllowed(_)) => 3,
             CliError::WebAuthn(ClientError::Unknown(_)) => 1,
             CliError::WebAuthn(_) => 4,
-            CliError::Vault(_) => 5,
+            CliError::NotAllowed(_) => 3,
+            CliError::Vault(_) | CliError::AppRunning(_) => 5,
             CliError::App { code, .. } | CliError::Transfer { code, .. } => *code,
         }
     }

@@ -9,6 +9,7 @@ mod error;
 mod link;
 mod manage;
 mod output;
+mod recovery;
 mod repair;
 mod transfer;
 mod via_app;
@@ -16,7 +17,7 @@ mod webauthn;
 
 use clap::Parser;
 
-use args::{Cli, Command, LinkCommand, WebauthnCommand};
+use args::{Cli, Command, LinkCommand, RecoveryCommand, WebauthnCommand};
 use error::CliError;
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -36,7 +37,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         return via_app::run(&mut app, cli.command);
     }
     match cli.command {
-        Command::Init => manage::init(&dir),
+        Command::Init { kit } => manage::init(&dir, kit.as_deref()),
+        Command::Recovery(RecoveryCommand::New { kit }) => recovery::new_kit(&dir, kit.as_deref()),
+        Command::Recover => recovery::recover(&dir),
         Command::List { json } => manage::list(&dir, json),
         Command::Show { id, json } => manage::show(&dir, &id, json),
         Command::Rename { id, name } => manage::rename(&dir, &id, &name),

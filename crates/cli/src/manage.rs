@@ -1,4 +1,4 @@
-//! The vault-management commands: init, list, show, rename, delete, lock. The helpers are
+//! The vault-management commands: init (with the first recovery kit), list, show, rename, delete, lock. The helpers are
 //! shared with `via_app.rs`, so output is the same whether the CLI or the app holds the vault.
 
 use std::io::{BufRead, Write};
@@ -13,14 +13,20 @@ pub fn open(dir: &Path) -> Result<Vault, CliError> {
     Ok(Vault::open(dir, &OsKeychain::new())?)
 }
 
-pub fn init(dir: &Path) -> Result<(), CliError> {
+/// Creates the vault and its first recovery kit; prints the recovery key once.
+pub fn init(dir: &Path, kit: Option<&Path>) -> Result<(), CliError> {
+    crate::recovery::check_kit_path(kit)?;
     let vault = Vault::init(dir, &OsKeychain::new())?;
     println!(
         "Created an empty vault in {} (its key is in the OS keychain as {}).",
         dir.display(),
         OsKeychain::new().entry_name(vault.id())
     );
-    Ok(())
+    crate::recovery::make_and_print(&vault, kit).map_err(|e| {
+        CliError::Vault(VaultError::Storage(format!(
+            "the vault was created, but its recovery kit was not ({e}); run `latchkey recovery new` to make one"
+        )))
+    })
 }
 
 /// By site, then account, then age.

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use latchkey_session::{
-    Door, FormatChoice, ImportPreview, ImportProgress, ImportStage, ItemProblem, NoEvents, Session,
-    SessionError, TransferError,
+    display_name, import_read_path, Door, FormatChoice, ImportPreview, ImportProgress, ImportStage,
+    ItemProblem, NoEvents, Parsed, Session, SessionError, TransferError,
 };
 use latchkey_vault::{sanitize_name, OsKeychain, RP_ID_MAX_CHARS, USER_NAME_MAX_CHARS};
 use zeroize::Zeroizing;
@@ -204,20 +204,21 @@ fn progress_printer() -> impl Fn(ImportProgress) {
     }
 }
 
-fn open_file(
-    s: &Session,
+/// Reads the file, asking for its passphrase only when it turns out to need one. The vault is
+/// not opened yet: a file refused here leaves the data directory exactly as it was.
+fn read_file(
     file: &Path,
     format: FormatChoice,
     progress: &dyn Fn(ImportProgress),
-) -> Result<ImportPreview, CliError> {
-    match s.import_open_path(file, format, None, progress) {
+) -> Result<Parsed, CliError> {
+    match import_read_path(file, format, None, progress) {
         Err(SessionError::PassphraseNeeded) => {
             let passphrase = if std::io::stdin().is_terminal() {
                 ask_hidden(&format!("Passphrase for {}: ", file.display()))?
             } else {
                 stdin_line()?
             };
-            s.import_open_path(file, format, Some(&passphrase), progress)
+            import_read_path(file, format, Some(&passphrase), progress)
                 .map_err(|e| fail(Some(file), e))
         }
         other => other.map_err(|e| fail(Some(file), e)),
@@ -298,9 +299,20 @@ pub fn import(
     dry_run: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let s = session(dir)?;
     let progress = progress_printer();
-    let preview = open_file(&s, file, choice(format), &progress)?;
+    let parsed = read_file(file, choice(format), &progress)?;
+    if !parsed.problems.is_empty() && !skip_bad && !dry_run {
+        // Refused before the vault is even opened: its files stay byte for byte as they were.
+        print_problems(true, "These items cannot be imported:", &parsed.problems);
+        return Err(fail(
+            Some(file),
+            SessionError::ImportHasProblems(parsed.problems.len()),
+        ));
+    }
+    let s = session(dir)?;
+    let preview = s
+        .import_stage(parsed, &display_name(file))
+        .map_err(|e| fail(Some(file), e))?;
     if dry_run {
         s.import_discard(&preview.token);
         if json {
@@ -313,9 +325,6 @@ pub fn import(
             println!("Dry run: nothing was imported.");
         }
         return Ok(());
-    }
-    if !preview.problems.is_empty() && !skip_bad {
-        print_problems(true, "These items cannot be imported:", &preview.problems);
     }
     let summary = s
         .import_commit_as(&preview.token, skip_bad, Door::Cli, &progress)

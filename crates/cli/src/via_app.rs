@@ -104,8 +104,15 @@ fn ceremony(app: &mut BridgeClient, args: &CeremonyArgs, create: bool) -> Result
 /// Runs `command` through the app.
 pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
     match command {
-        Command::Init => Err(CliError::Other(
+        Command::Init { .. } => Err(CliError::Other(
             "the Latchkey app already has this vault open; there is nothing to create".into(),
+        )),
+        // The app owns the vault's files and the kit while it runs.
+        Command::Recovery(_) => Err(CliError::AppRunning(
+            "the Latchkey app is running: create a new recovery kit in its Settings, or quit the app and run `latchkey recovery new` again".into(),
+        )),
+        Command::Recover => Err(CliError::AppRunning(
+            "the Latchkey app is running and owns the vault: press Recover on its lock screen, or quit the app and run `latchkey recover` again".into(),
         )),
         Command::List { json } => {
             let mut items = list(app)?;
@@ -156,7 +163,7 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         )),
         // The app owns the vault while it runs; its Import / Export view does the same work
         // with a preview and progress.
-        Command::Export { .. } | Command::Import { .. } => Err(CliError::Other(
+        Command::Export { .. } | Command::Import { .. } => Err(CliError::AppRunning(
             "the Latchkey app is running and holds the vault: use its Import / Export view, or quit the app and run this command again".into(),
         )),
         // Never reaches the app (main.rs answers it first); here for completeness.

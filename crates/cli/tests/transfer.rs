@@ -462,7 +462,7 @@ fn a_file_with_a_bad_item_is_refused_whole_unless_skip_bad() {
     items[1].private_key = b"this is not a PKCS#8 key".to_vec();
     let file = d.dir.path().join("mixed.json");
     write_file(&file, &items);
-    let before = fingerprint(&dir);
+    let listed = list(&dir);
 
     let dry = run(&dir, &["import", file.to_str().unwrap(), "--dry-run"], "").ok();
     assert!(
@@ -489,7 +489,8 @@ fn a_file_with_a_bad_item_is_refused_whole_unless_skip_bad() {
         (Some(3), Some(2))
     );
     assert_eq!(json["problems"][0]["index"], 2);
-    assert_eq!(fingerprint(&dir), before, "a dry run writes nothing");
+    assert_eq!(list(&dir), listed, "a dry run imports nothing");
+    let before = fingerprint(&dir);
 
     let refused = run(&dir, &["import", file.to_str().unwrap()], "");
     assert_eq!(refused.code, 4, "{}", refused.stderr);
@@ -552,9 +553,16 @@ fn whole_passkeys(dir: &Path) -> Result<usize, String> {
     Ok(metas.len())
 }
 
+/// Replaces the vault in `d` by a new, empty one (and its keychain entry).
+fn fresh_vault(d: &DataDir) {
+    OsKeychain::new().delete(&d.vault_id().unwrap()).unwrap();
+    std::fs::remove_dir_all(d.path()).unwrap();
+    init(d);
+}
+
 #[test]
 fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes() {
-    const N: usize = 5000;
+    const N: usize = 3000;
     let d = DataDir::new();
     init(&d);
     let dir = d.path();
@@ -572,13 +580,25 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
             | 1,
     );
     let mut rng = Rng(seed);
+    // How long reading alone (a dry run) and a whole import take here: most kills land in the
+    // writing that follows the reading, the others anywhere.
+    let timed = Instant::now();
+    run(&dir, &["import", file.to_str().unwrap(), "--dry-run"], "").ok();
+    let read_ms = timed.elapsed().as_millis() as u64;
+    let timed = Instant::now();
+    run(&dir, &args, "").ok();
+    let full_ms = timed.elapsed().as_millis() as u64;
+    assert_eq!(whole_passkeys(&dir).unwrap(), N);
+    fresh_vault(&d);
     let started = Instant::now();
-    let (mut killed, mut finished, mut last) = (0, 0, 0);
-    while killed < kills && started.elapsed() < Duration::from_secs(60) {
-        let kill = if rng.below(4) == 0 {
-            Kill::AtSnapshot
-        } else {
-            Kill::After(Duration::from_millis(rng.below(2500)))
+    let (mut killed, mut finished, mut partial, mut last) = (0, 0, 0, 0);
+    while killed < kills && started.elapsed() < Duration::from_secs(45) {
+        let kill = match rng.below(4) {
+            0 => Kill::AtSnapshot,
+            1 => Kill::After(Duration::from_millis(rng.below(full_ms + 1))),
+            _ => Kill::After(Duration::from_millis(
+                read_ms + rng.below(full_ms.saturating_sub(read_ms) + 1),
+            )),
         };
         match run_and_kill(&dir, &args, "", kill) {
             Outcome::Killed => killed += 1,
@@ -594,12 +614,13 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
             "seed {seed}: {count} stored; a chunk is written whole or not at all"
         );
         assert!(count >= last, "seed {seed}: passkeys disappeared");
+        if count > last && count < N {
+            partial += 1;
+        }
         last = count;
         if count == N {
             // Start over on a new vault so later kills land in the middle of an import again.
-            OsKeychain::new().delete(&d.vault_id().unwrap()).unwrap();
-            std::fs::remove_dir_all(&dir).unwrap();
-            init(&d);
+            fresh_vault(&d);
             last = 0;
         }
     }
@@ -614,5 +635,96 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
         "{}",
         again.stdout
     );
-    eprintln!("import kill test: {killed} kills, {finished} finished imports, seed {seed}");
+    eprintln!(
+        "import kill test: {killed} kills ({partial} left part of the file written), {finished} finished imports, a whole import of {N} takes {full_ms} ms ({read_ms} ms reading), seed {seed}"
+    );
+}
+
+/// Runs latchkey as `user` (one of the polkit test users) with the run's session bus.
+fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("no session bus: run the tests through scripts/test.sh");
+    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
+    // The user's own copy of the binary: the build tree may sit where others cannot read.
+    let bin = dir.parent().unwrap().join("latchkey");
+    let prefix = [
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
+    run_as(&prefix, &bin, dir, args, stdin)
+}
+
+#[test]
+fn an_export_runs_the_real_os_check_and_a_refusal_writes_nothing() {
+    // polkit approves root without asking: the gate is judged as the unprivileged test users
+    // (latchkey-test allowed, latchkey-deny refused; see tests/polkit).
+    let d = DataDir::new();
+    let copied = std::process::Command::new("cp")
+        .arg(common::BIN)
+        .arg(d.dir.path().join("latchkey"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let file = d.dir.path().join("in.json");
+    write_file(&file, &records(2, "shop.example"));
+    let dir = d.path();
+    let chown = |user: &str| {
+        let status = std::process::Command::new("chown")
+            .args(["-R", user])
+            .arg(d.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "run as root through scripts/test.sh");
+    };
+    chown("latchkey-deny");
+    as_user("latchkey-deny", &dir, &["init"], "").ok();
+    // Importing needs no OS check (nothing leaves the vault).
+    as_user(
+        "latchkey-deny",
+        &dir,
+        &["import", file.to_str().unwrap()],
+        "",
+    )
+    .ok();
+
+    let out = d.dir.path().join("out.age");
+    let refused = as_user(
+        "latchkey-deny",
+        &dir,
+        &["export", "--out", out.to_str().unwrap()],
+        &format!("{PASSPHRASE}\n"),
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("nothing was done"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!out.exists(), "a refused export writes no file");
+    assert_eq!(
+        std::fs::read_dir(d.dir.path()).unwrap().count(),
+        3,
+        "no temporary file left (latchkey, in.json and vault, nothing else)"
+    );
+
+    chown("latchkey-test");
+    let allowed = as_user(
+        "latchkey-test",
+        &dir,
+        &["export", "--out", out.to_str().unwrap()],
+        &format!("{PASSPHRASE}\n"),
+    )
+    .ok();
+    assert!(
+        allowed.stdout.contains("Exported 2 passkeys"),
+        "{}",
+        allowed.stdout
+    );
+    assert!(out.exists());
 }

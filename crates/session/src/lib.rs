@@ -40,7 +40,7 @@ pub use latchkey_authenticator::Door;
 pub use latchkey_bridge::PasskeyView;
 pub use latchkey_magiclink::{LinkReport, Verdict};
 /// The import formats and their errors (re-exported so the shell needs no transfer import).
-pub use latchkey_transfer::{Format, FormatChoice, ItemProblem, TransferError};
+pub use latchkey_transfer::{Format, FormatChoice, ItemProblem, Parsed, TransferError};
 pub use links::{
     judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
 };
@@ -49,6 +49,6 @@ pub use recovery::{RecoveryKitView, RecoveryState};
 pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
 pub use settings::{Settings, Theme, VerificationPolicy};
 pub use transfer::{
-    ImportItemView, ImportPreview, ImportProgress, ImportStage, ImportSummary, IMPORT_CHUNK,
-    MAX_STAGED, PREVIEW_ITEMS,
+    display_name, import_read, import_read_path, ImportItemView, ImportPreview, ImportProgress,
+    ImportStage, ImportSummary, IMPORT_CHUNK, MAX_STAGED, PREVIEW_ITEMS,
 };

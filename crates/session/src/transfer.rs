@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use latchkey_authenticator::Door;
-use latchkey_transfer::{FormatChoice, Incoming, ItemProblem, Limits, TransferError};
+use latchkey_transfer::{FormatChoice, Incoming, ItemProblem, Limits, Parsed, TransferError};
 use latchkey_vault::{alg, PasskeyRecord, VaultError};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -170,6 +170,64 @@ fn item_view(item: &Incoming, duplicate: bool) -> ImportItemView {
     }
 }
 
+/// The name an import is shown under: the file's name without its folder.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Reads and converts an import file; needs no vault (see [`Session::import_stage`]). A file
+/// that needs a passphrase and got none: [`SessionError::PassphraseNeeded`]. The file's bytes
+/// are wiped once read (a clear export holds private keys).
+pub fn import_read(
+    bytes: Vec<u8>,
+    file_name: &str,
+    choice: FormatChoice,
+    passphrase: Option<&str>,
+    progress: &dyn Fn(ImportProgress),
+) -> Result<Parsed, SessionError> {
+    let bytes = Zeroizing::new(bytes);
+    latchkey_transfer::read(
+        &bytes,
+        Some(file_name),
+        choice,
+        passphrase,
+        &Limits::default(),
+        &mut |done, total| {
+            progress(ImportProgress {
+                stage: ImportStage::Reading,
+                done,
+                total,
+            })
+        },
+    )
+    .map_err(transfer_error)
+}
+
+/// [`import_read`] for a file on disk. Files over the reader's size limit are refused before
+/// they are read.
+pub fn import_read_path(
+    path: &Path,
+    choice: FormatChoice,
+    passphrase: Option<&str>,
+    progress: &dyn Fn(ImportProgress),
+) -> Result<Parsed, SessionError> {
+    let limit = Limits::default().max_file_bytes;
+    let cannot = |e: std::io::Error| {
+        SessionError::Transfer(TransferError::Io(format!(
+            "cannot read {}: {e}",
+            path.display()
+        )))
+    };
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    if size > limit {
+        return Err(SessionError::Transfer(TransferError::TooBig { limit }));
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    import_read(bytes, &display_name(path), choice, passphrase, progress)
+}
+
 impl Session {
     /// Reads and stages a file (unlocked only). A file that needs a passphrase and got none:
     /// [`SessionError::PassphraseNeeded`], so the UI asks. Staged imports are dropped on lock.
@@ -181,26 +239,34 @@ impl Session {
         passphrase: Option<&str>,
         progress: &dyn Fn(ImportProgress),
     ) -> Result<ImportPreview, SessionError> {
-        // A clear export holds private keys: the file's bytes are wiped once read.
-        let bytes = Zeroizing::new(bytes);
         self.vault_op(|_| Ok(()))?;
+        let parsed = import_read(bytes, file_name, choice, passphrase, progress)?;
+        self.import_stage(parsed, file_name)
+    }
+
+    /// [`Session::import_open`] for a file on disk (the app's file picker). Files over the
+    /// reader's size limit are refused before they are read.
+    pub fn import_open_path(
+        &self,
+        path: &Path,
+        choice: FormatChoice,
+        passphrase: Option<&str>,
+        progress: &dyn Fn(ImportProgress),
+    ) -> Result<ImportPreview, SessionError> {
+        self.vault_op(|_| Ok(()))?;
+        let parsed = import_read_path(path, choice, passphrase, progress)?;
+        self.import_stage(parsed, &display_name(path))
+    }
+
+    /// Stages a file [`import_read`] read (unlocked only): flags duplicates and keeps the
+    /// passkeys for [`Session::import_commit`]. The CLI reads first so that a file it refuses
+    /// (wrong passphrase, bad items) never opens the vault.
+    pub fn import_stage(
+        &self,
+        parsed: Parsed,
+        file_name: &str,
+    ) -> Result<ImportPreview, SessionError> {
         self.touch();
-        let parsed = latchkey_transfer::read(
-            &bytes,
-            Some(file_name),
-            choice,
-            passphrase,
-            &Limits::default(),
-            &mut |done, total| {
-                progress(ImportProgress {
-                    stage: ImportStage::Reading,
-                    done,
-                    total,
-                })
-            },
-        )
-        .map_err(transfer_error)?;
-        drop(bytes);
         // Duplicates: already stored here (checked without opening a record), or repeated in
         // the file (the first one counts as the new one).
         let mut seen: HashSet<&[u8]> = HashSet::with_capacity(parsed.items.len());
@@ -240,34 +306,6 @@ impl Session {
             problems: parsed.problems,
         });
         Ok(preview)
-    }
-
-    /// [`Session::import_open`] for a file on disk (the CLI, the app's file picker). Files over
-    /// the reader's size limit are refused before they are read.
-    pub fn import_open_path(
-        &self,
-        path: &Path,
-        choice: FormatChoice,
-        passphrase: Option<&str>,
-        progress: &dyn Fn(ImportProgress),
-    ) -> Result<ImportPreview, SessionError> {
-        let limit = Limits::default().max_file_bytes;
-        let cannot = |e: std::io::Error| {
-            SessionError::Transfer(TransferError::Io(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )))
-        };
-        let size = std::fs::metadata(path).map_err(cannot)?.len();
-        if size > limit {
-            return Err(SessionError::Transfer(TransferError::TooBig { limit }));
-        }
-        let bytes = std::fs::read(path).map_err(cannot)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
-        self.import_open(bytes, &name, choice, passphrase, progress)
     }
 
     /// All-or-nothing per file: problems and `!skip_bad` → [`SessionError::ImportHasProblems`],
@@ -312,33 +350,38 @@ impl Session {
             problems,
             ..
         } = staged;
-        let wanted: Vec<&PasskeyRecord> = items
-            .iter()
-            .zip(&duplicate)
-            .filter(|(_, d)| !**d)
-            .map(|(i, _)| &i.record)
-            .collect();
-        let mut duplicates = items.len() - wanted.len();
-        let total = wanted.len();
-        let mut added = 0;
+        let total = duplicate.iter().filter(|d| !**d).count();
+        let mut duplicates = items.len() - total;
+        // Moved, not copied, out of the staged import: each record is zeroized once, when
+        // its chunk is dropped.
+        let mut wanted = items
+            .into_iter()
+            .zip(duplicate)
+            .filter(|(_, d)| !*d)
+            .map(|(i, _)| i.record);
+        let (mut added, mut done) = (0, 0);
         progress(ImportProgress {
             stage: ImportStage::Adding,
             done: 0,
             total,
         });
-        let mut done = 0;
-        for chunk in wanted.chunks(IMPORT_CHUNK) {
+        loop {
+            let mut chunk: Vec<PasskeyRecord> = wanted.by_ref().take(IMPORT_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let offered = chunk.len();
             // Checked again per chunk: a ceremony or another import may have stored one of
             // these since the preview, and one duplicate would refuse the whole transaction.
             let written = self.vault_op(|v| {
-                let mut fresh: Vec<PasskeyRecord> = Vec::with_capacity(chunk.len());
-                for r in chunk {
-                    if !v.contains(&r.credential_id)? {
-                        fresh.push((*r).clone());
-                    }
+                let mut present = Vec::with_capacity(chunk.len());
+                for r in &chunk {
+                    present.push(v.contains(&r.credential_id)?);
                 }
-                v.create_many(&fresh)?;
-                Ok(fresh.len())
+                let mut flags = present.into_iter();
+                chunk.retain(|_| !flags.next().unwrap_or(false));
+                v.create_many(&chunk)?;
+                Ok(chunk.len())
             });
             let written = match written {
                 Ok(n) => n,
@@ -351,8 +394,8 @@ impl Session {
                 }
             };
             added += written;
-            duplicates += chunk.len() - written;
-            done += chunk.len();
+            duplicates += offered - written;
+            done += offered;
             progress(ImportProgress {
                 stage: ImportStage::Adding,
                 done,

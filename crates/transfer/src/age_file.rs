@@ -90,6 +90,9 @@ fn header_error(bytes: &[u8], e: age::DecryptError) -> TransferError {
         Some(at) => !bytes[at + 5..].contains(&b'\n'),
     };
     match e {
+        age::DecryptError::Io(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            TransferError::Truncated("the file ends right after the age header".into())
+        }
         age::DecryptError::Io(_) | age::DecryptError::InvalidHeader if cut => {
             TransferError::Truncated("the file ends inside the age header".into())
         }

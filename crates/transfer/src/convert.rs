@@ -107,16 +107,13 @@ pub(crate) fn finish(d: Draft) -> Result<PasskeyRecord, String> {
             ));
         }
     }
-    let key = CredentialKey::from_pkcs8(key_alg, &d.private_key)
+    // The authenticator's own parser is the judge: what opens here opens at sign-in. The DER is
+    // kept as the source wrote it (re-encoding would cost a second scalar multiplication per
+    // key, and the same parser reads it either way).
+    CredentialKey::from_pkcs8(key_alg, &d.private_key)
         .map_err(|_| format!("the {} private key does not open", alg::name(key_alg)))?;
     if key_alg == alg::RS256 {
         check_rsa_size(&d.private_key)?;
-    }
-    // Store what the authenticator itself writes, so a re-export is byte-identical to a
-    // Latchkey-made key (and an odd but valid encoding never reaches the vault).
-    let private_key = key.to_pkcs8();
-    if private_key.is_empty() {
-        return Err("the private key could not be re-encoded".into());
     }
     let cred_protect = d.cred_protect.unwrap_or(1);
     if !(1..=3).contains(&cred_protect) {
@@ -144,7 +141,7 @@ pub(crate) fn finish(d: Draft) -> Result<PasskeyRecord, String> {
         user_display_name: clean(d.user_display_name),
         nickname: clean(d.nickname),
         algorithm: key_alg,
-        private_key: private_key.to_vec(),
+        private_key: d.private_key.to_vec(),
         sign_count: d.sign_count,
         created_at: d.created_at.unwrap_or_else(now),
         last_used_at: None,

@@ -174,30 +174,21 @@ fn wipe_passkey(p: &mut PasskeyCredential) {
     }
 }
 
-/// The header with its accounts' items left unparsed.
+/// A header or a bare account, with the items left unparsed (borrowed from the input).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct HeaderShell<'a> {
-    version: Version,
-    #[allow(dead_code)]
-    exporter_rp_id: String,
+struct DocumentShell<'a> {
+    version: Option<Version>,
     #[serde(borrow)]
-    accounts: Vec<AccountShell<'a>>,
+    accounts: Option<Vec<AccountShell<'a>>>,
+    #[serde(borrow)]
+    items: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Deserialize)]
 struct AccountShell<'a> {
     #[serde(borrow)]
     items: Vec<&'a RawValue>,
-}
-
-/// What is needed of a document to tell a header from a bare account.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Shape {
-    version: Option<serde::de::IgnoredAny>,
-    accounts: Option<serde::de::IgnoredAny>,
-    items: Option<serde::de::IgnoredAny>,
 }
 
 /// A JSON error as a [`TransferError`]: a document that ends early is `Truncated`.
@@ -230,26 +221,30 @@ pub(crate) fn read(
             }
         }
     })?;
-    let shape: Shape = serde_json::from_str(text).map_err(|e| json_error(FORMAT_NAME, e))?;
-    let accounts: Vec<Vec<&RawValue>> = if shape.version.is_some() || shape.accounts.is_some() {
-        let header: HeaderShell =
-            serde_json::from_str(text).map_err(|e| json_error(FORMAT_NAME, e))?;
-        if header.version.major != CXF_VERSION.0 {
-            return Err(TransferError::Unsupported(format!(
-                "CXF version {}.{}; Latchkey reads version {}.x",
-                header.version.major, header.version.minor, CXF_VERSION.0
-            )));
+    let doc: DocumentShell = serde_json::from_str(text).map_err(|e| json_error(FORMAT_NAME, e))?;
+    let accounts: Vec<Vec<&RawValue>> = match (doc.version, doc.accounts, doc.items) {
+        (Some(version), Some(accounts), _) => {
+            if version.major != CXF_VERSION.0 {
+                return Err(TransferError::Unsupported(format!(
+                    "CXF version {}.{}; Latchkey reads version {}.x",
+                    version.major, version.minor, CXF_VERSION.0
+                )));
+            }
+            accounts.into_iter().map(|a| a.items).collect()
         }
-        header.accounts.into_iter().map(|a| a.items).collect()
-    } else if shape.items.is_some() {
-        let account: AccountShell =
-            serde_json::from_str(text).map_err(|e| json_error(FORMAT_NAME, e))?;
-        vec![account.items]
-    } else {
-        return Err(TransferError::NotFormat {
-            format: FORMAT_NAME,
-            detail: "it has neither accounts nor items".into(),
-        });
+        (None, Some(_), _) => {
+            return Err(TransferError::NotFormat {
+                format: FORMAT_NAME,
+                detail: "the header has no version".into(),
+            })
+        }
+        (_, None, Some(items)) => vec![items],
+        (_, None, None) => {
+            return Err(TransferError::NotFormat {
+                format: FORMAT_NAME,
+                detail: "it has neither accounts nor items".into(),
+            })
+        }
     };
     let total: usize = accounts.iter().map(Vec::len).sum();
     if total > limits.max_items {
@@ -294,8 +289,30 @@ fn read_item(raw: &RawValue, index: usize, out: &mut Collector) {
     });
     let mut passkeys = 0;
     for credential in item.credentials {
-        let Credential::Passkey(mut p) = credential else {
-            continue;
+        let mut p = match credential {
+            Credential::Passkey(p) => p,
+            // The crate keeps any credential it cannot parse as `Unknown`; a "passkey" that
+            // landed there is a broken passkey, not a credential type to skip.
+            Credential::Unknown { ty, content } if ty == "passkey" => {
+                passkeys += 1;
+                let value = serde_json::Value::Object(content);
+                let reason = match PasskeyCredential::deserialize(&value) {
+                    Err(e) => format!("the passkey is not valid CXF: {e}"),
+                    Ok(_) => "the passkey is not valid CXF".to_string(),
+                };
+                let field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                out.problem(
+                    index,
+                    item_label(
+                        Some(&item.title),
+                        field("rpId").as_deref(),
+                        field("username").as_deref(),
+                    ),
+                    reason,
+                );
+                continue;
+            }
+            _ => continue,
         };
         passkeys += 1;
         let label = {

@@ -151,6 +151,7 @@ fn check_header(bytes: &[u8]) -> Result<(), TransferError> {
         let value = bytes.get(at + head..at + head + len).ok_or_else(cut)?;
         at += head + len;
         match id {
+            0 if wide => return check_kdbx4_blocks(bytes, at),
             0 => return Ok(()),
             // KDBX 3.1 TransformRounds (AES-KDF).
             6 if !wide => {
@@ -162,6 +163,26 @@ fn check_header(bytes: &[u8]) -> Result<(), TransferError> {
             // KDBX 4 KdfParameters.
             11 if wide => check_kdf_parameters(value)?,
             _ => {}
+        }
+    }
+}
+
+/// KDBX 4 after the outer header: SHA-256 of the header, its HMAC, then HMAC blocks
+/// (32-byte MAC, u32 size, data) ending with an empty block. The keepass crate accepts a file
+/// whose final empty block is missing, so a copy cut at a block boundary would read as a
+/// smaller database; this walk refuses it as truncated.
+fn check_kdbx4_blocks(bytes: &[u8], header_end: usize) -> Result<(), TransferError> {
+    let cut = || TransferError::Truncated("the database ends early".into());
+    let mut at = header_end + 64;
+    loop {
+        let size = bytes.get(at + 32..at + 36).ok_or_else(cut)?;
+        let size = u32::from_le_bytes([size[0], size[1], size[2], size[3]]) as usize;
+        at = at
+            .checked_add(36 + size)
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(cut)?;
+        if size == 0 {
+            return Ok(());
         }
     }
 }

@@ -7,9 +7,9 @@ use thiserror::Error;
 pub enum VaultError {
     #[error("the OS keychain cannot be reached ({0}); on Linux start a Secret Service (e.g. gnome-keyring) and unlock it, then try again")]
     KeychainUnavailable(String),
-    #[error("the vault's data key is missing from the OS keychain (entry {entry}); restore the keychain entry or a backup — the vault was left untouched")]
+    #[error("the vault's data key is missing from the OS keychain (entry {entry}); run `latchkey recover` with the vault's recovery key (or press Recover on the app's lock screen), or restore the keychain entry — the vault was left untouched")]
     KeychainEntryMissing { entry: String },
-    #[error("the data key in the OS keychain does not open this vault (wrong key); restore the right keychain entry — nothing was changed")]
+    #[error("the data key in the OS keychain does not open this vault (wrong key); run `latchkey recover` with the vault's recovery key (or press Recover on the app's lock screen), or restore the right keychain entry — nothing was changed")]
     WrongKey,
     #[error("the vault is locked; unlock it first")]
     Locked,
