@@ -311,3 +311,53 @@ fn import_a_file_with_preview_and_progress_then_export_with_a_passphrase() {
     assert!(cxf.contains("example.com") && cxf.contains("shop.example.org"));
     assert!(!cxf.contains("mail.example.net"), "only the chosen sites");
 }
+
+#[test]
+#[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
+fn a_bitwarden_file_with_a_bad_item_imports_only_when_it_is_skipped() {
+    // Bitwarden's export fields (the transfer crate's sample), with one passkey's key broken.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/transfer/tests/fixtures/bitwarden.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    let broken = doc["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["name"] == "Example")
+        .expect("the sample's Example item");
+    broken["login"]["fido2Credentials"][0]["keyValue"] = "bm90IGEga2V5".into();
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+
+    let (_tmp, _keychain, cli) = fresh_vault();
+    let d = start_app(&cli.data_dir);
+    unlock(&d);
+    open_tab(&d, "transfer");
+    choose_file(&d, "bitwarden_export.json", &bytes);
+
+    // 2 passkeys, 1 with a problem named by item and reason, 2 other items ignored.
+    d.by_testid("import-preview");
+    wait_attr(&d, "import-counts", "data-total", "2");
+    let counts = d.by_testid("import-counts");
+    assert_eq!(d.attribute(&counts, "data-problems").as_deref(), Some("1"));
+    assert_eq!(d.attribute(&counts, "data-ignored").as_deref(), Some("2"));
+    let problems = d.text(&d.by_testid("import-problems"));
+    assert!(problems.contains("Item 4"), "{problems}");
+    assert!(problems.contains("Example"), "{problems}");
+    let commit = d.by_testid("import-commit");
+    assert!(
+        d.attribute(&commit, "disabled").is_some(),
+        "refused whole until skipped"
+    );
+    d.screenshot(&screenshots().join("import-problems-light.png"));
+
+    d.click(&d.by_testid("import-skip-bad"));
+    d.click(&commit);
+    wait_attr(&d, "import-summary", "data-added", "1");
+    let summary = d.by_testid("import-summary");
+    assert_eq!(d.attribute(&summary, "data-skipped").as_deref(), Some("1"));
+    assert!(d.text(&summary).contains("Example"));
+    open_tab(&d, "passkeys");
+    d.wait_count(&testid("passkey-row"), 1);
+    assert!(d.page_source().contains("github.com"));
+}

@@ -65,6 +65,8 @@ describe('import', () => {
     expect(text(preview)).toContain('1 already here');
     expect(text(preview)).toContain('4 other items ignored');
     expect(text(screen.getByTestId('import-problems'))).toContain('Item 3 (broken.example): the private key does not parse');
+    // The table lists the 2 passkeys without problems, all of them.
+    expect(screen.queryByTestId('import-items-more')).toBeNull();
     const rows = screen.getAllByTestId('import-item');
     expect(rows.map((r) => r.dataset.duplicate)).toEqual(['false', 'true']);
     expect(text(rows[1])).toContain('Already here');
