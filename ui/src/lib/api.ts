@@ -217,8 +217,11 @@ export function exportPasskeys(path: string, sites: string[], passphrase: string
   return invoke<ExportResult>('export_passkeys', { path, sites, passphrase, overwrite });
 }
 
-/** Tauri's native file drops on the window (paths, not bytes). Resolves to an unsubscribe. */
-export function onFileDrop(handlers: { over: (on: boolean) => void; drop: (paths: string[]) => void }): Promise<() => void> {
+/**
+ * Tauri's native file drops on the window (paths, not bytes). Resolves to an unsubscribe;
+ * rejects (never throws) where there is no Tauri webview, e.g. the dev mock.
+ */
+export async function onFileDrop(handlers: { over: (on: boolean) => void; drop: (paths: string[]) => void }): Promise<() => void> {
   return getCurrentWebview().onDragDropEvent((e) => {
     const p = e.payload;
     if (p.type === 'enter' || p.type === 'over') handlers.over(true);
