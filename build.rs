@@ -25,6 +25,7 @@ fn main() {
             "new_recovery_kit",
             "recover",
             "save_text_file",
+            "open_kit_page",
             "default_folder",
             "import_open",
             "import_commit",

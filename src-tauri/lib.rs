@@ -52,6 +52,7 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         transfer::new_recovery_kit,
         transfer::recover,
         transfer::save_text_file,
+        transfer::open_kit_page,
         transfer::default_folder,
         transfer::import_open,
         transfer::import_commit,
@@ -91,6 +92,9 @@ pub fn run() {
             app.manage(session.clone());
             app.manage(deep_link::PendingLink::default());
             session.set_link_opener(Arc::new(opener::AppOpener(app.handle().clone())));
+            app.manage(transfer::KitPage::new(Box::new(opener::AppPageOpener(
+                app.handle().clone(),
+            ))));
             deep_link::start(app.handle());
             windows::create_prompt_window(app.handle())?;
             windows::create_tray(app.handle());

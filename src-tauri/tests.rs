@@ -17,6 +17,13 @@ use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
 
+impl crate::transfer::PageOpener for Arc<Recorder> {
+    fn open(&self, path: &std::path::Path) -> Result<(), String> {
+        self.0.lock().unwrap().push(path.display().to_string());
+        Ok(())
+    }
+}
+
 impl latchkey_session::LinkOpener for Recorder {
     fn open(&self, url: &str) -> Result<(), String> {
         self.0.lock().unwrap().push(url.to_owned());
@@ -26,6 +33,8 @@ impl latchkey_session::LinkOpener for Recorder {
 
 struct Fixture {
     opened: Arc<Recorder>,
+    /// Kit pages Print opened.
+    pages: Arc<Recorder>,
     _dir: tempfile::TempDir,
     session: Arc<Session>,
     main: WebviewWindow<MockRuntime>,
@@ -61,6 +70,8 @@ fn fixture() -> Fixture {
         .unwrap();
     app.manage(session.clone());
     app.manage(crate::deep_link::PendingLink::default());
+    let pages = Arc::new(Recorder::default());
+    app.manage(crate::transfer::KitPage::new(Box::new(pages.clone())));
     let opened = Arc::new(Recorder::default());
     session.set_link_opener(opened.clone());
     let main = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -71,6 +82,7 @@ fn fixture() -> Fixture {
         .unwrap();
     Fixture {
         opened,
+        pages,
         _dir: dir,
         session,
         main,
@@ -601,10 +613,24 @@ fn save_text_file_writes_the_kit_page_0600_and_replaces_only_when_asked() {
     assert!(!page.exists());
 
     call(&f.main, "unlock", json!({})).unwrap();
+    // Print opens only a page this run saved.
+    let err = call(&f.main, "open_kit_page", json!({})).unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("save the kit page first"),
+        "{err}"
+    );
     let written = call(&f.main, "save_text_file", args("<p>one</p>", false)).unwrap();
     assert_eq!(written, json!(page.to_str().unwrap()));
     assert_eq!(std::fs::read_to_string(&page).unwrap(), "<p>one</p>");
     assert_eq!(mode(&page), 0o600);
+    assert_eq!(
+        call(&f.main, "open_kit_page", json!({})).unwrap(),
+        json!(page.to_str().unwrap())
+    );
+    assert_eq!(
+        *f.pages.0.lock().unwrap(),
+        vec![page.to_str().unwrap().to_owned()]
+    );
 
     let err = call(&f.main, "save_text_file", args("<p>two</p>", false)).unwrap_err();
     assert!(err.as_str().unwrap().contains("already exists"), "{err}");

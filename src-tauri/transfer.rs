@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use latchkey_session::{
     FormatChoice, ImportPreview, ImportProgress, ImportSummary, RecoveryKitView, RecoveryState,
@@ -66,12 +66,34 @@ pub async fn recover(session: S<'_>, key: String) -> Result<(), String> {
 /// scripts or config files wherever the person can.
 const SAVE_EXTENSIONS: &[&str] = &["html", "htm"];
 
+/// Opens a file in the OS's default viewer (the real app: the default browser).
+pub trait PageOpener: Send + Sync {
+    fn open(&self, path: &Path) -> Result<(), String>;
+}
+
+/// The kit page this run of the app last wrote, and how to open it: Print opens only that file,
+/// so the window cannot have the app open any path it names.
+pub struct KitPage {
+    last: Mutex<Option<PathBuf>>,
+    opener: Box<dyn PageOpener>,
+}
+
+impl KitPage {
+    pub fn new(opener: Box<dyn PageOpener>) -> Self {
+        KitPage {
+            last: Mutex::new(None),
+            opener,
+        }
+    }
+}
+
 /// Writes the recovery kit page to `path` (mode 0600, as it holds the recovery key). Refuses to
 /// replace an existing file unless `overwrite` (then it replaces it atomically, never writing
 /// through a symlink). Only while unlocked, and only `.html`. Returns the full path written.
 #[tauri::command]
 pub async fn save_text_file(
     session: S<'_>,
+    page: State<'_, KitPage>,
     path: String,
     text: String,
     overwrite: Option<bool>,
@@ -92,10 +114,27 @@ pub async fn save_text_file(
     }
     let overwrite = overwrite.unwrap_or(false);
     let shown = path.display().to_string();
+    let written = path.clone();
     tauri::async_runtime::spawn_blocking(move || write_private(&path, text.as_bytes(), overwrite))
         .await
         .map_err(|e| format!("internal error: {e}"))??;
+    *page.last.lock().unwrap() = Some(written);
     Ok(shown)
+}
+
+/// The kit dialog's Print: opens the kit page saved last (by this run, still on disk) in the
+/// default browser, which prints it as designed. Returns its path.
+#[tauri::command]
+pub fn open_kit_page(session: S<'_>, page: State<'_, KitPage>) -> Result<String, String> {
+    if session.status().locked {
+        return Err("Latchkey is locked; unlock it first".into());
+    }
+    let last = page.last.lock().unwrap().clone();
+    let path = last
+        .filter(|p| p.is_file())
+        .ok_or("save the kit page first; Print opens the saved page in your browser")?;
+    page.opener.open(&path)?;
+    Ok(path.display().to_string())
 }
 
 /// `~` and `~/…` are the home folder; anything else must be an absolute path (the window has

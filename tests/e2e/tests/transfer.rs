@@ -1,6 +1,7 @@
 //! The recovery kit and the Import & export view in the real webview (WebKitGTK under Xvfb,
 //! tauri-driver + WebKitWebDriver), with the real keychain and OS check:
-//! - the first start makes the vault and shows its recovery key once; the kit page saves 0600;
+//! - the first start makes the vault and shows its recovery key once; the kit page saves 0600
+//!   and Print opens it in the browser;
 //!   with the keychain entry deleted, unlock fails and the lock screen's Recover takes the key
 //!   (a mistyped one is refused in words) and brings the vault back;
 //! - a file exported by the CLI from another vault is chosen in the view (the file input, as a
@@ -98,7 +99,27 @@ fn first_start_shows_the_recovery_key_once_and_recover_brings_the_vault_back() {
     let tmp = tempfile::tempdir().unwrap();
     let data_dir = tmp.path().join("vault");
     let _keychain = Keychain(data_dir.clone());
-    let d = start_app(&data_dir);
+    // Print hands the saved kit page to the desktop's opener (xdg-open): here one that writes
+    // down what it was asked to open.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = tmp.path().join("opened.txt");
+    let shim = bin.join("xdg-open");
+    std::fs::write(
+        &shim,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path_var = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let d = start_app_with(&data_dir, &[("PATH", &path_var)]);
     unlock(&d);
 
     // The first unlock made the vault and shows its recovery key, once.
@@ -129,6 +150,14 @@ fn first_start_shows_the_recovery_key_once_and_recover_brings_the_vault_back() {
         let mode = std::fs::metadata(&page).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+    // Print opens that page in the browser (the webview cannot print on Linux).
+    d.click(&d.by_testid("kit-print"));
+    d.by_testid("kit-opened");
+    d.wait_until("the kit page handed to xdg-open", || {
+        std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|t| t.trim() == page.to_str().unwrap())
+    });
     set_theme(&d, "dark");
     d.wait("html[data-theme=\"dark\"]");
     d.screenshot(&screenshots().join("recovery-kit-dark.png"));

@@ -169,6 +169,11 @@ export function saveTextFile(path: string, text: string, overwrite: boolean): Pr
   return invoke<string>('save_text_file', { path, text, overwrite });
 }
 
+/** The recovery kit's Print: opens the kit page saved last in the default browser. Resolves with its path. */
+export function openKitPage(): Promise<string> {
+  return invoke<string>('open_kit_page');
+}
+
 /** The person's Downloads or Documents folder (the home folder when there is none). */
 export function defaultFolder(kind: FolderKind): Promise<string> {
   return invoke<string>('default_folder', { kind });

@@ -87,18 +87,31 @@ describe('recovery kit dialog', () => {
     expect(onclose).toHaveBeenCalled();
   });
 
-  it('prints only the kit', async () => {
+  it('Print saves the page first, then opens it in the browser', async () => {
     mockedApi.defaultFolder.mockResolvedValue('/h');
-    const print = vi.fn(() => expect(document.body.classList.contains('print-kit')).toBe(true));
-    vi.stubGlobal('print', print);
+    mockedApi.saveTextFile.mockResolvedValue('/h/latchkey-recovery-kit-2e74377b.html');
+    mockedApi.openKitPage.mockResolvedValue('/h/latchkey-recovery-kit-2e74377b.html');
     render(RecoveryKitDialog, { kit, onclose: vi.fn() });
+    const path = screen.getByTestId('kit-path') as HTMLInputElement;
+    await vi.waitFor(() => expect(path.value).toBe('/h/latchkey-recovery-kit-2e74377b.html'));
     await fireEvent.click(screen.getByTestId('kit-print'));
-    expect(print).toHaveBeenCalled();
-    const printed = document.body.querySelector('.kit-print');
-    expect(printed?.textContent).toContain('ABCDE - FGHJK - MNPQR - STVWX - YZ012 - 34567');
-    window.dispatchEvent(new Event('afterprint'));
-    expect(document.body.classList.contains('print-kit')).toBe(false);
-    vi.unstubAllGlobals();
+    expect(text(await screen.findByTestId('kit-opened'))).toContain('print it from there');
+    expect(mockedApi.saveTextFile).toHaveBeenCalledTimes(1);
+    expect(mockedApi.openKitPage).toHaveBeenCalledTimes(1);
+    // Printing again does not save again.
+    await fireEvent.click(screen.getByTestId('kit-print'));
+    await vi.waitFor(() => expect(mockedApi.openKitPage).toHaveBeenCalledTimes(2));
+    expect(mockedApi.saveTextFile).toHaveBeenCalledTimes(1);
+  });
+
+  it('Print does not open anything when the save fails', async () => {
+    mockedApi.defaultFolder.mockResolvedValue('/h');
+    mockedApi.saveTextFile.mockRejectedValue('the folder /h does not exist; choose another folder or create it first');
+    render(RecoveryKitDialog, { kit, onclose: vi.fn() });
+    await vi.waitFor(() => expect((screen.getByTestId('kit-path') as HTMLInputElement).value).not.toBe(''));
+    await fireEvent.click(screen.getByTestId('kit-print'));
+    expect(text(await screen.findByTestId('kit-error'))).toContain('does not exist');
+    expect(mockedApi.openKitPage).not.toHaveBeenCalled();
   });
 });
 

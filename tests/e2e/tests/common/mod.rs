@@ -114,15 +114,19 @@ pub fn fresh_vault() -> (tempfile::TempDir, Keychain, Cli) {
 /// Starts the app on `data_dir`, with its own config dir beside it (where window-state keeps
 /// window positions), so every test starts as a first start would.
 pub fn start_app(data_dir: &Path) -> Driver {
+    start_app_with(data_dir, &[])
+}
+
+/// [`start_app`] with more environment (e.g. a PATH whose `xdg-open` records what it opens).
+pub fn start_app_with(data_dir: &Path, extra: &[(&str, &str)]) -> Driver {
     let config = data_dir.with_file_name("config");
     std::fs::create_dir_all(&config).unwrap();
-    let d = Driver::start(
-        &target_bin("latchkey-app"),
-        &[
-            ("LATCHKEY_DATA_DIR", data_dir.to_str().unwrap()),
-            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
-        ],
-    );
+    let mut env = vec![
+        ("LATCHKEY_DATA_DIR", data_dir.to_str().unwrap()),
+        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+    ];
+    env.extend_from_slice(extra);
+    let d = Driver::start(&target_bin("latchkey-app"), &env);
     d.switch_to_window("main", |t| t == "Latchkey");
     d
 }
