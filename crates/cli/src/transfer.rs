@@ -62,9 +62,13 @@ fn fail(file: Option<&Path>, e: SessionError) -> CliError {
         SessionError::Verification(_) => 3,
         _ => 1,
     };
+    let hint = match e {
+        SessionError::ImportHasProblems(_) => " (pass --skip-bad to import the others)",
+        _ => "",
+    };
     let message = match file {
-        Some(f) => format!("{}: {e}", f.display()),
-        None => e.to_string(),
+        Some(f) => format!("{}: {e}{hint}", f.display()),
+        None => format!("{e}{hint}"),
     };
     CliError::Transfer { code, message }
 }

@@ -728,3 +728,41 @@ fn an_export_runs_the_real_os_check_and_a_refusal_writes_nothing() {
     );
     assert!(out.exists());
 }
+
+#[test]
+fn while_the_app_runs_import_and_export_point_to_its_view_and_touch_nothing() {
+    let (d, file) = vault_and_plain_export();
+    let dir = d.path();
+    // The app's core serving its real socket, as via_app.rs starts it.
+    let session = latchkey_session::Session::new(
+        &dir,
+        Box::new(OsKeychain::new()),
+        latchkey_verify::platform_verifier(),
+        std::sync::Arc::new(latchkey_session::NoEvents),
+    );
+    let server = latchkey_bridge::BridgeServer::bind(&dir).expect("the app's socket");
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let _serving = server.spawn(
+        std::sync::Arc::new(latchkey_session::bridge_handler::SessionHandler(session)),
+        latchkey_bridge::Doors::with_browser_host(
+            &profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME),
+        ),
+    );
+    let before = fingerprint(&dir);
+    let out = d.dir.path().join("out.age");
+    for args in [
+        vec!["import", file.to_str().unwrap()],
+        vec!["export", "--out", out.to_str().unwrap()],
+    ] {
+        let r = run(&dir, &args, &format!("{PASSPHRASE}\n"));
+        assert_eq!(r.code, 5, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("use its Import / Export view"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert!(!out.exists());
+    assert_eq!(fingerprint(&dir), before);
+}

@@ -60,7 +60,7 @@ pub enum SessionError {
     Transfer(#[from] latchkey_transfer::TransferError),
     /// Some items of an import file cannot be imported, and the person did not choose to skip
     /// them: nothing was written.
-    #[error("{0} item(s) in the file cannot be imported, so nothing was imported; fix the file, or choose to skip the bad items (`--skip-bad`)")]
+    #[error("{0} item(s) in the file cannot be imported, so nothing was imported; fix the file, or choose to skip the bad items")]
     ImportHasProblems(usize),
 }
 
