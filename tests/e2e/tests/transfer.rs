@@ -4,9 +4,11 @@
 //!   and Print opens it in the browser;
 //!   with the keychain entry deleted, unlock fails and the lock screen's Recover takes the key
 //!   (a mistyped one is refused in words) and brings the vault back;
-//! - a file exported by the CLI from another vault is chosen in the view (the file input, as a
-//!   person's pick arrives), previewed with its numbers and the duplicate flagged, opened with
-//!   its passphrase, imported with progress and a summary, and the list shows the passkeys;
+//! - a file exported by the CLI from another vault is dropped on the view's drop zone, previewed
+//!   with its numbers and the duplicate flagged, opened with its passphrase (a wrong one refused
+//!   in words), imported with progress and a summary, and the list shows the passkeys;
+//! - a Bitwarden export with a broken key, chosen with "Choose file…", is refused whole until the
+//!   bad item is skipped; the summary names it;
 //! - an export with a passphrase to a typed path decrypts with that passphrase to CXF holding
 //!   the passkeys.
 //!
@@ -60,6 +62,30 @@ fn choose_file(d: &Driver, name: &str, bytes: &[u8]) {
          }} catch (e) {{ done(String(e)); }}"
     ));
     assert_eq!(r, serde_json::json!(true), "choosing the file: {r}");
+}
+
+/// Drops `bytes` as the file `name` on the Import view's drop zone, as the page sees a drop of a
+/// file (a drop event whose DataTransfer holds the File). A drag from the desktop arrives as
+/// Tauri's native drop event with the path instead, which the unit tests cover.
+fn drop_file(d: &Driver, name: &str, bytes: &[u8]) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let r = d.execute_async(&format!(
+        "const done = arguments[arguments.length - 1];\
+         try {{\
+           const bin = atob('{b64}'); const buf = new Uint8Array(bin.length);\
+           for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);\
+           const dt = new DataTransfer(); dt.items.add(new File([buf], {name:?}));\
+           const zone = document.querySelector('[data-testid=\"import-drop\"]');\
+           zone.dispatchEvent(new DragEvent('dragover', {{ dataTransfer: dt, bubbles: true, cancelable: true }}));\
+           const dropped = zone.dispatchEvent(new DragEvent('drop', {{ dataTransfer: dt, bubbles: true, cancelable: true }}));\
+           done(dropped === false);\
+         }} catch (e) {{ done(String(e)); }}"
+    ));
+    assert_eq!(
+        r,
+        serde_json::json!(true),
+        "dropping the file (the view takes it): {r}"
+    );
 }
 
 /// Records, from now on, whether the import progress bar ever shows (the import of a few
@@ -251,8 +277,8 @@ fn import_a_file_with_preview_and_progress_then_export_with_a_passphrase() {
     d.by_testid("transfer-view");
     d.screenshot(&screenshots().join("import-export-light.png"));
 
-    // Choose the file: it is encrypted, so the view asks for its passphrase.
-    choose_file(&d, "from-other.cxf.age", &bytes);
+    // Drop the file: it is encrypted, so the view asks for its passphrase.
+    drop_file(&d, "from-other.cxf.age", &bytes);
     let pass = d.by_testid("import-passphrase");
     d.type_text(&pass, "wrong passphrase");
     d.click(&d.by_testid("import-unlock"));
