@@ -20,6 +20,17 @@ fn main() {
             "check_link",
             "open_link",
             "take_pending_link",
+            "recovery_state",
+            "take_new_recovery_kit",
+            "new_recovery_kit",
+            "recover",
+            "save_text_file",
+            "open_kit_page",
+            "default_folder",
+            "import_open",
+            "import_commit",
+            "import_discard",
+            "export_passkeys",
         ]),
     ))
     .expect("tauri build step failed");

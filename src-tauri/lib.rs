@@ -3,6 +3,7 @@
 //! ever receives passkey metadata, never a private key or the data key.
 //!
 //! - `commands.rs`: what the windows may call (each granted in capabilities/);
+//! - `transfer.rs`: the main window's Import & export view and recovery kit commands;
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
@@ -13,6 +14,7 @@ mod deep_link;
 mod opener;
 #[cfg(test)]
 mod tests;
+mod transfer;
 mod windows;
 
 use std::sync::Arc;
@@ -45,6 +47,17 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         commands::check_link,
         commands::open_link,
         commands::take_pending_link,
+        transfer::recovery_state,
+        transfer::take_new_recovery_kit,
+        transfer::new_recovery_kit,
+        transfer::recover,
+        transfer::save_text_file,
+        transfer::open_kit_page,
+        transfer::default_folder,
+        transfer::import_open,
+        transfer::import_commit,
+        transfer::import_discard,
+        transfer::export_passkeys,
     ]
 }
 
@@ -79,6 +92,9 @@ pub fn run() {
             app.manage(session.clone());
             app.manage(deep_link::PendingLink::default());
             session.set_link_opener(Arc::new(opener::AppOpener(app.handle().clone())));
+            app.manage(transfer::KitPage::new(Box::new(opener::AppPageOpener(
+                app.handle().clone(),
+            ))));
             deep_link::start(app.handle());
             windows::create_prompt_window(app.handle())?;
             windows::create_tray(app.handle());

@@ -17,6 +17,13 @@ use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
 
+impl crate::transfer::PageOpener for Arc<Recorder> {
+    fn open(&self, path: &std::path::Path) -> Result<(), String> {
+        self.0.lock().unwrap().push(path.display().to_string());
+        Ok(())
+    }
+}
+
 impl latchkey_session::LinkOpener for Recorder {
     fn open(&self, url: &str) -> Result<(), String> {
         self.0.lock().unwrap().push(url.to_owned());
@@ -26,6 +33,8 @@ impl latchkey_session::LinkOpener for Recorder {
 
 struct Fixture {
     opened: Arc<Recorder>,
+    /// Kit pages Print opened.
+    pages: Arc<Recorder>,
     _dir: tempfile::TempDir,
     session: Arc<Session>,
     main: WebviewWindow<MockRuntime>,
@@ -61,6 +70,8 @@ fn fixture() -> Fixture {
         .unwrap();
     app.manage(session.clone());
     app.manage(crate::deep_link::PendingLink::default());
+    let pages = Arc::new(Recorder::default());
+    app.manage(crate::transfer::KitPage::new(Box::new(pages.clone())));
     let opened = Arc::new(Recorder::default());
     session.set_link_opener(opened.clone());
     let main = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -71,6 +82,7 @@ fn fixture() -> Fixture {
         .unwrap();
     Fixture {
         opened,
+        pages,
         _dir: dir,
         session,
         main,
@@ -509,4 +521,297 @@ fn the_no_passkey_prompt_answers_use_a_sign_in_link() {
         }
         other => panic!("expected NotAllowedError, got {other:?}"),
     }
+}
+
+/// Like `call`, with the raw body and headers "Choose file…" sends to `import_open`.
+fn call_raw(
+    w: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    body: Vec<u8>,
+    headers: &[(&'static str, &str)],
+) -> Result<Value, Value> {
+    let mut map = tauri::http::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(*k, v.parse().unwrap());
+    }
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Raw(body),
+            headers: map,
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// The first unlock makes the vault and its first kit: shown once, then gone; Settings' new
+/// kit replaces it (a different key, the state keeps a kit); nothing is offered to recover
+/// while the keychain is fine; a wrong key on the lock screen is refused in words.
+#[test]
+fn the_first_kit_is_shown_once_and_a_new_one_replaces_it() {
+    let f = fixture();
+    let state = call(&f.main, "recovery_state", json!({})).unwrap();
+    assert_eq!(state["hasKit"], false, "{state}");
+    assert_eq!(
+        call(&f.main, "take_new_recovery_kit", json!({})).unwrap(),
+        Value::Null,
+        "no vault, no kit"
+    );
+    call(&f.main, "unlock", json!({})).unwrap();
+    let kit = call(&f.main, "take_new_recovery_kit", json!({})).unwrap();
+    let key = kit["key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 35, "{key}");
+    assert_eq!(key.split('-').count(), 6);
+    assert!(kit["html"].as_str().unwrap().contains(&key));
+    assert!(kit["vaultId"].as_str().unwrap().len() >= 8);
+    assert_eq!(
+        call(&f.main, "take_new_recovery_kit", json!({})).unwrap(),
+        Value::Null,
+        "shown once"
+    );
+    let state = call(&f.main, "recovery_state", json!({})).unwrap();
+    assert_eq!(state["hasKit"], true);
+    assert_eq!(state["canRecover"], false, "the keychain has the key");
+    assert!(state["createdAt"].as_u64().unwrap() > 0);
+
+    let again = call(&f.main, "new_recovery_kit", json!({})).unwrap();
+    assert_ne!(again["key"], kit["key"]);
+    assert_eq!(again["vaultId"], kit["vaultId"]);
+
+    // On the lock screen a mistyped key is refused with words, nothing opened.
+    call(&f.main, "lock", json!({})).unwrap();
+    let err = call(&f.main, "recover", json!({"key": "AAAAA-AAAAA"})).unwrap_err();
+    assert!(!err.as_str().unwrap().is_empty(), "{err}");
+    assert_eq!(
+        call(&f.main, "vault_status", json!({})).unwrap()["locked"],
+        true
+    );
+}
+
+/// The kit page is written owner-only, never over an existing file unless asked (and then
+/// atomically), only as .html, only to a full path, and only while unlocked.
+#[cfg(unix)]
+#[test]
+fn save_text_file_writes_the_kit_page_0600_and_replaces_only_when_asked() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("kit.html");
+    let args = |text: &str, overwrite: bool| json!({"path": page.to_str().unwrap(), "text": text, "overwrite": overwrite});
+    let err = call(&f.main, "save_text_file", args("<p>one</p>", false)).unwrap_err();
+    assert!(err.as_str().unwrap().contains("locked"), "{err}");
+    assert!(!page.exists());
+
+    call(&f.main, "unlock", json!({})).unwrap();
+    // Print opens only a page this run saved.
+    let err = call(&f.main, "open_kit_page", json!({})).unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("save the kit page first"),
+        "{err}"
+    );
+    let written = call(&f.main, "save_text_file", args("<p>one</p>", false)).unwrap();
+    assert_eq!(written, json!(page.to_str().unwrap()));
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "<p>one</p>");
+    assert_eq!(mode(&page), 0o600);
+    assert_eq!(
+        call(&f.main, "open_kit_page", json!({})).unwrap(),
+        json!(page.to_str().unwrap())
+    );
+    assert_eq!(
+        *f.pages.0.lock().unwrap(),
+        vec![page.to_str().unwrap().to_owned()]
+    );
+
+    let err = call(&f.main, "save_text_file", args("<p>two</p>", false)).unwrap_err();
+    assert!(err.as_str().unwrap().contains("already exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "<p>one</p>");
+
+    call(&f.main, "save_text_file", args("<p>two</p>", true)).unwrap();
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "<p>two</p>");
+    assert_eq!(mode(&page), 0o600);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+
+    // A symlink where the page would go is not written through.
+    let elsewhere = dir.path().join("elsewhere.txt");
+    std::fs::write(&elsewhere, "keep").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let err = call(
+        &f.main,
+        "save_text_file",
+        json!({"path": link.to_str().unwrap(), "text": "x", "overwrite": false}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("already exists"), "{err}");
+    call(
+        &f.main,
+        "save_text_file",
+        json!({"path": link.to_str().unwrap(), "text": "x", "overwrite": true}),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep");
+
+    for (path, why) in [
+        (dir.path().join("run.sh"), ".html"),
+        (std::path::PathBuf::from("kit.html"), "full path"),
+        (dir.path().join("missing/kit.html"), "does not exist"),
+    ] {
+        let err = call(
+            &f.main,
+            "save_text_file",
+            json!({"path": path.to_str().unwrap(), "text": "x"}),
+        )
+        .unwrap_err();
+        assert!(err.as_str().unwrap().contains(why), "{path:?}: {err}");
+    }
+}
+
+/// Export with a passphrase from one vault (0600, age, decrypts to CXF naming the site); the
+/// file's bytes into another vault as "Choose file…" sends them: first "passphrase-needed",
+/// then a wrong passphrase in words, then the preview; commit adds the passkey; the same file
+/// again is all duplicates.
+#[cfg(unix)]
+#[test]
+fn export_then_import_the_bytes_with_a_passphrase() {
+    let from = fixture();
+    call(&from.main, "unlock", json!({})).unwrap();
+    passkey_for_localhost(&from);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.cxf.age");
+    let done = call(
+        &from.main,
+        "export_passkeys",
+        json!({"path": out.to_str().unwrap(), "sites": [], "passphrase": "tiger lily pond"}),
+    )
+    .unwrap();
+    assert_eq!(done, json!({"count": 1, "path": out.to_str().unwrap()}));
+    assert_eq!(mode(&out), 0o600);
+    let bytes = std::fs::read(&out).unwrap();
+    let clear = latchkey_transfer::decrypt(&bytes, "tiger lily pond").unwrap();
+    assert!(latchkey_transfer::decrypt(&bytes, "tiger lily").is_err());
+    let cxf = String::from_utf8(clear.to_vec()).unwrap();
+    assert!(cxf.contains("localhost"), "the CXF names the site");
+    // An existing file is replaced only when asked.
+    let err = call(
+        &from.main,
+        "export_passkeys",
+        json!({"path": out.to_str().unwrap(), "sites": [], "passphrase": "other"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), bytes, "left as it was");
+    let err = call(
+        &from.main,
+        "export_passkeys",
+        json!({"path": out.to_str().unwrap(), "sites": ["nowhere.example"], "passphrase": "x", "overwrite": true}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("nowhere.example"), "{err}");
+
+    let to = fixture();
+    call(&to.main, "unlock", json!({})).unwrap();
+    let name = [("x-file-name", "out.cxf.age"), ("x-format", "auto")];
+    let asked = call_raw(&to.main, "import_open", bytes.clone(), &name).unwrap();
+    assert_eq!(
+        asked,
+        json!({"status": "passphrase-needed", "fileName": "out.cxf.age"})
+    );
+    let wrong = [
+        ("x-file-name", "out.cxf.age"),
+        ("x-format", "auto"),
+        ("x-passphrase", "tiger%20lily"),
+    ];
+    let err = call_raw(&to.main, "import_open", bytes.clone(), &wrong).unwrap_err();
+    assert!(err.as_str().unwrap().contains("passphrase"), "{err}");
+    let right = [
+        ("x-file-name", "out.cxf.age"),
+        ("x-format", "cxf"),
+        ("x-passphrase", "tiger%20lily%20pond"),
+    ];
+    let preview = call_raw(&to.main, "import_open", bytes.clone(), &right).unwrap();
+    assert_eq!(preview["status"], "preview", "{preview}");
+    assert_eq!(preview["total"], 1);
+    assert_eq!(preview["new"], 1);
+    assert_eq!(preview["items"][0]["rpId"], "localhost");
+    assert_eq!(preview["items"][0]["duplicate"], false);
+    assert!(
+        !preview.to_string().contains("privateKey") && !preview.to_string().contains("pkcs8"),
+        "no key material crosses the IPC"
+    );
+
+    let summary = call(
+        &to.main,
+        "import_commit",
+        json!({"token": preview["token"], "skipBad": false, "onProgress": "__CHANNEL__:7"}),
+    )
+    .unwrap();
+    assert_eq!(summary["added"], 1, "{summary}");
+    let list = call(&to.main, "list_passkeys", json!({})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["rpId"], "localhost");
+
+    // The same file again: everything is already here; discarding forgets it.
+    let again = call_raw(&to.main, "import_open", bytes, &right).unwrap();
+    assert_eq!(again["duplicates"], 1);
+    assert_eq!(again["new"], 0);
+    call(&to.main, "import_discard", json!({"token": again["token"]})).unwrap();
+    let err = call(
+        &to.main,
+        "import_commit",
+        json!({"token": again["token"], "skipBad": false, "onProgress": "__CHANNEL__:8"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("open the file again"),
+        "{err}"
+    );
+}
+
+/// A dropped file arrives as a path (JSON, with a progress channel); a path that is not there
+/// and an unknown format are errors in words.
+#[test]
+fn import_open_by_path() {
+    let f = fixture();
+    call(&f.main, "unlock", json!({})).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nothing.json");
+    let err = call(
+        &f.main,
+        "import_open",
+        json!({"path": missing.to_str().unwrap(), "format": "auto", "passphrase": null}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("nothing.json"), "{err}");
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"{\"hello\": 1}").unwrap();
+    let preview = call(
+        &f.main,
+        "import_open",
+        json!({"path": junk.to_str().unwrap(), "format": "bitwarden", "passphrase": null, "onProgress": "__CHANNEL__:3"}),
+    )
+    .unwrap();
+    assert_eq!(preview["status"], "preview", "{preview}");
+    assert_eq!(preview["fileName"], "junk.json");
+    assert_eq!(preview["total"], 0);
+    let err = call(
+        &f.main,
+        "import_open",
+        json!({"path": junk.to_str().unwrap(), "format": "lastpass"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("lastpass"), "{err}");
 }

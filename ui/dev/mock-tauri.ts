@@ -8,6 +8,9 @@
  *   count=N                     serve N generated passkeys instead of the 10 samples (perf testing)
  *   unlock=ok|fail|hang         what unlock() does (default ok, after 1.5 s)
  *   prompt=signin|create|mismatch|none|expiring|cli|unlock|delete|nopasskey
+ *   kit=1                       the first unlock shows a new recovery kit
+ *   recover=1                   unlock fails as if the keychain lost the key, and Recover is offered
+ *   import=plain|encrypted|problems  what a chosen file holds (default encrypted)
  *   act=…                       drive the UI for screenshots, e.g.
  *       unlock, confirm-delete, deleted, tab-activity, tab-settings, search:<text>,
  *       approve-hang, approve-fail, select-2, rename, error
@@ -253,6 +256,38 @@ new MutationObserver((_, obs) => {
 }).observe(document, { childList: true, subtree: true });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const MOCK_KEY = '7K2QD-M9XHA-4VTRC-PB6WN-0EJ3F-ZS8GY';
+let kitShown = false;
+let kitMade: number | null = param('kit', '') === '1' ? NOW : param('recover', '') === '1' ? NOW - 40 * D : null;
+function mockKit() {
+  kitMade = Math.floor(Date.now() / 1000);
+  return { key: MOCK_KEY, vaultId: '2e74377bf1cae407274908305e5d9310', kitId: 'k1', createdAt: kitMade, html: '<!doctype html><title>kit</title>' };
+}
+function mockPreview(what: string) {
+  const items = Array.from({ length: 42 }, (_, i) => ({
+    index: i + 1,
+    rpId: ['github.com', 'shop.example', 'news.example.org', 'bank.example'][i % 4],
+    userName: `user${i + 1}`,
+    userDisplayName: null,
+    algorithm: i % 5 === 0 ? 'EdDSA' : 'ES256',
+    createdAt: NOW - i * D,
+    duplicate: i < 2,
+  }));
+  const problems = what === 'problems' ? [{ index: 7, item: 'broken.example (bob)', reason: 'the private key is not a valid PKCS#8 key' }] : [];
+  return {
+    status: 'preview',
+    token: 'mock-token',
+    fileName: what === 'encrypted' ? 'export.cxf.age' : 'bitwarden_export.json',
+    format: what === 'encrypted' ? 'CXF (age-encrypted)' : 'Bitwarden JSON',
+    total: items.length + problems.length,
+    new: items.length - 2,
+    duplicates: 2,
+    ignored: what === 'encrypted' ? 0 : 5,
+    problems,
+    items,
+  };
+}
 const act = param('act', '');
 
 mockIPC(
@@ -302,6 +337,8 @@ mockIPC(
         const mode = param('unlock', 'ok');
         if (mode === 'hang') await new Promise(() => {});
         await sleep(1500);
+        if (param('recover', '') === '1')
+          throw "the vault's data key is missing from the OS keychain (entry dev.latchkey.vault/2e74377bf1cae407274908305e5d9310); restore the keychain entry or a backup — the vault was left untouched";
         if (mode === 'fail') throw 'Your fingerprint was not recognised. Try again, or use your password.';
         locked = false;
         emit('unlocked');
@@ -334,6 +371,49 @@ mockIPC(
       }
       case 'take_pending_link':
         return null;
+      case 'recovery_state':
+        return { hasKit: kitMade !== null, createdAt: kitMade, canRecover: param('recover', '') === '1' && locked };
+      case 'take_new_recovery_kit': {
+        if (param('kit', '') !== '1' || kitShown) return null;
+        kitShown = true;
+        return mockKit();
+      }
+      case 'new_recovery_kit':
+        await sleep(800);
+        return mockKit();
+      case 'recover': {
+        await sleep(900);
+        const key = String(a.key ?? '').replace(/[\s-]/g, '').toUpperCase();
+        if (key !== MOCK_KEY.replace(/-/g, '')) throw 'that recovery key has a typo (its check characters do not match); compare it with the kit and type it again — nothing was changed';
+        locked = false;
+        emit('unlocked');
+        return null;
+      }
+      case 'save_text_file':
+        await sleep(200);
+        return String(a.path);
+      case 'default_folder':
+        return a.kind === 'documents' ? '/home/alice/Documents' : '/home/alice/Downloads';
+      case 'import_open': {
+        await sleep(500);
+        const what = param('import', 'encrypted');
+        if (what === 'encrypted' && !(a instanceof Uint8Array) && !a.passphrase) return { status: 'passphrase-needed', fileName: 'export.cxf.age' };
+        return mockPreview(what);
+      }
+      case 'import_commit': {
+        const channel = a.onProgress as { onmessage?: (p: unknown) => void } | undefined;
+        for (let done = 0; done <= 40; done += 4) {
+          channel?.onmessage?.({ stage: 'adding', done, total: 40 });
+          await sleep(120);
+        }
+        emit('vault-changed');
+        return { fileName: 'export.cxf.age', added: 40, duplicates: 2, skipped: a.skipBad ? [{ index: 7, item: 'broken.example (bob)', reason: 'the private key is not a valid PKCS#8 key' }] : [] };
+      }
+      case 'import_discard':
+        return null;
+      case 'export_passkeys':
+        await sleep(1200);
+        return { count: (a.sites as string[]).length ? passkeys.filter((p) => (a.sites as string[]).includes(p.rpId)).length : passkeys.length, path: String(a.path) };
       case 'check_link':
       case 'open_link': {
         await sleep(200);

@@ -69,3 +69,21 @@ describe('sign-in links in the activity log', () => {
     );
   });
 });
+
+describe('transfer and recovery activity', () => {
+  it.each([
+    [e({ kind: 'recovery-kit-created', rpId: null, account: null }), 'Made a new recovery kit; any older kit no longer works'],
+    [e({ kind: 'recovered', rpId: null, account: null }), 'Opened the vault with the recovery key and put its key back into the keychain'],
+    [e({ kind: 'imported', rpId: null, account: null }), 'Imported passkeys from a file'],
+    [e({ kind: 'imported', rpId: null, account: '12 passkeys' }), 'Imported 12 passkeys from a file'],
+    [e({ kind: 'exported', rpId: null, account: '1 passkey' }), 'Exported 1 passkey to a file'],
+    [e({ kind: 'exported', rpId: null, account: null }), 'Exported passkeys to a file'],
+  ])('%o -> %s', (entry, text) => {
+    expect(describeActivity(entry)).toBe(text);
+  });
+  it('gives them tones', () => {
+    expect(activityTone('recovered')).toBe('good');
+    expect(activityTone('imported')).toBe('good');
+    expect(activityTone('exported')).toBe('warn');
+  });
+});

@@ -7,13 +7,13 @@
 //! WebKitWebDriver, Xvfb, a Secret Service and polkit: scripts/test.sh provides all of it and
 //! runs these with `--ignored`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-use latchkey_e2e::Driver;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
 
 const ORIGIN: &str = "https://example.com";
 /// WebDriver's key code for Escape (clears the search box).
@@ -23,150 +23,6 @@ const ENTER: &str = "\u{E007}";
 /// How the prompt window's title ("Latchkey — approve", windows.rs) ends, as xwininfo prints
 /// it (it may escape the dash's UTF-8 bytes).
 const PROMPT_TITLE_END: &str = "approve\"";
-
-fn target_bin(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let p = dir.join("debug").join(name);
-    assert!(
-        p.exists(),
-        "{} is not built; run cargo build -p latchkey-app -p latchkey-cli",
-        p.display()
-    );
-    p
-}
-
-fn screenshots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
-}
-
-struct Cli {
-    data_dir: PathBuf,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut child = Command::new(target_bin("latchkey"))
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-}
-
-fn rp(id: &str) -> Webauthn {
-    WebauthnBuilder::new(id, &Url::parse(&format!("https://{id}")).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-}
-
-/// Registers `user` on `site` through the CLI (app not running); webauthn-rs checks it.
-fn seed(cli: &Cli, site: &str, user: &str) -> Passkey {
-    let rp = rp(site);
-    let (ccr, state) = rp
-        .start_passkey_registration(Uuid::new_v4(), user, user, None)
-        .unwrap();
-    let (code, out, err) = cli.run(
-        &[
-            "webauthn",
-            "create",
-            "--origin",
-            &format!("https://{site}"),
-            "--yes",
-        ],
-        &serde_json::to_string(&ccr).unwrap(),
-    );
-    assert_eq!(code, 0, "{err}");
-    rp.finish_passkey_registration(&serde_json::from_str(&out).unwrap(), &state)
-        .unwrap()
-}
-
-struct Keychain(PathBuf);
-
-impl Drop for Keychain {
-    fn drop(&mut self) {
-        if let Ok(t) = std::fs::read_to_string(self.0.join("vault.json")) {
-            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
-            let _ = Command::new("secret-tool")
-                .args(["clear", "service", "dev.latchkey.vault", "username"])
-                .arg(v["vault_id"].as_str().unwrap())
-                .status();
-        }
-    }
-}
-
-/// An empty vault made by the CLI; its keychain entry goes when the guard drops.
-fn fresh_vault() -> (tempfile::TempDir, Keychain, Cli) {
-    let tmp = tempfile::tempdir().unwrap();
-    let data_dir = tmp.path().join("vault");
-    let cli = Cli {
-        data_dir: data_dir.clone(),
-    };
-    assert_eq!(cli.run(&["init"], "").0, 0);
-    (tmp, Keychain(data_dir), cli)
-}
-
-/// Starts the app on `data_dir`, with its own config dir beside it (where window-state keeps
-/// window positions), so every test starts as a first start would.
-fn start_app(data_dir: &Path) -> Driver {
-    let config = data_dir.with_file_name("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let d = Driver::start(
-        &target_bin("latchkey-app"),
-        &[
-            ("LATCHKEY_DATA_DIR", data_dir.to_str().unwrap()),
-            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
-        ],
-    );
-    d.switch_to_window("main", |t| t == "Latchkey");
-    d
-}
-
-/// Waits until the prompt takes input: it ignores every key and click for a moment after it
-/// shows or regains focus.
-fn wait_armed(d: &Driver, testid: &str) {
-    d.wait_until("the prompt to take input", || {
-        let b = d.find_all(&format!("[data-testid=\"{testid}\"]"));
-        b.first()
-            .and_then(|b| d.attribute(b, "aria-disabled"))
-            .filter(|v| v == "false")
-            .map(|_| ())
-    })
-}
-
-fn unlock(d: &Driver) {
-    let button = d.by_testid("unlock-button");
-    d.click(&button);
-    d.wait("[data-testid=\"passkey-list\"], [data-testid=\"empty-state\"]");
-}
-
-fn set_theme(d: &Driver, theme: &str) {
-    d.execute_async(&format!(
-        "const done = arguments[arguments.length - 1];\
-         const i = window.__TAURI_INTERNALS__;\
-         i.invoke('get_settings').then(s => {{ s.theme = '{theme}'; return i.invoke('set_settings', {{ settings: s }}); }})\
-          .then(() => done(true), e => done(String(e)));"
-    ));
-}
 
 #[test]
 #[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]

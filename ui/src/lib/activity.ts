@@ -70,6 +70,15 @@ export function describeActivity(e: ActivityEntry): string {
       return `Sent a request from ${site} to another device or security key`;
     case 'link-opened':
       return `Opened a sign-in link for ${site} after checking it`;
+    case 'recovery-kit-created':
+      return 'Made a new recovery kit; any older kit no longer works';
+    case 'recovered':
+      return 'Opened the vault with the recovery key and put its key back into the keychain';
+    case 'imported':
+      // The backend puts how many in `account` ("3 passkeys").
+      return clean(e.account) ? `Imported ${clean(e.account)} from a file` : 'Imported passkeys from a file';
+    case 'exported':
+      return clean(e.account) ? `Exported ${clean(e.account)} to a file` : 'Exported passkeys to a file';
     default:
       return `Unknown event (${String((e as { kind: string }).kind)})`;
   }
@@ -82,6 +91,9 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'approved':
     case 'created':
     case 'restored':
+    case 'recovery-kit-created':
+    case 'recovered':
+    case 'imported':
       return 'good';
     case 'denied':
     case 'deleted':
@@ -90,6 +102,7 @@ export function activityTone(kind: ActivityKind): Tone {
     case 'cancelled':
     case 'delete-refused':
     case 'settings-reset':
+    case 'exported':
       return 'warn';
     default:
       return 'neutral';

@@ -6,12 +6,21 @@
  * Every command rejects with a human-readable string on failure; use
  * `errorMessage()` from `./errors` to turn a rejection into text.
  */
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   ActivityEntry,
   BackendEvent,
   DeleteResult,
+  ExportResult,
+  FolderKind,
+  FormatChoice,
+  ImportOpened,
+  ImportProgress,
+  ImportSummary,
+  RecoveryKit,
+  RecoveryState,
   Passkey,
   Prompt,
   LinkOutcome,
@@ -130,4 +139,101 @@ export function onEvent(name: BackendEvent, handler: () => void): Promise<() => 
  */
 export function repairVault(): Promise<string> {
   return invoke<string>('repair_vault');
+}
+
+/** Whether a recovery kit exists (and its date), and whether Recover should be offered. */
+export function recoveryState(): Promise<RecoveryState> {
+  return invoke<RecoveryState>('recovery_state');
+}
+
+/** The kit made with the vault by the first unlock, once; null afterwards. */
+export function takeNewRecoveryKit(): Promise<RecoveryKit | null> {
+  return invoke<RecoveryKit | null>('take_new_recovery_kit');
+}
+
+/** "Create a new recovery kit": runs the OS check; the old kit stops working. */
+export function newRecoveryKit(): Promise<RecoveryKit> {
+  return invoke<RecoveryKit>('new_recovery_kit');
+}
+
+/** The lock screen's Recover: the key as typed (spaces, dashes, case do not matter). */
+export function recover(key: string): Promise<void> {
+  return invoke<void>('recover', { key });
+}
+
+/**
+ * Writes `text` to `path` (mode 0600; a leading ~ is the home folder). Refuses to replace an
+ * existing file unless `overwrite`. Resolves with the full path written.
+ */
+export function saveTextFile(path: string, text: string, overwrite: boolean): Promise<string> {
+  return invoke<string>('save_text_file', { path, text, overwrite });
+}
+
+/** The recovery kit's Print: opens the kit page saved last in the default browser. Resolves with its path. */
+export function openKitPage(): Promise<string> {
+  return invoke<string>('open_kit_page');
+}
+
+/** The person's Downloads or Documents folder (the home folder when there is none). */
+export function defaultFolder(kind: FolderKind): Promise<string> {
+  return invoke<string>('default_folder', { kind });
+}
+
+/** Stages a file by path (a drop) for import; `onProgress` hears the reading. */
+export function importOpenPath(
+  path: string,
+  format: FormatChoice,
+  passphrase: string | null,
+  onProgress: (p: ImportProgress) => void,
+): Promise<ImportOpened> {
+  const channel = new Channel<ImportProgress>();
+  channel.onmessage = onProgress;
+  return invoke<ImportOpened>('import_open', { path, format, passphrase, onProgress: channel });
+}
+
+/**
+ * Stages a file's bytes ("Choose file…") for import. The bytes travel as the raw request body
+ * (no JSON array of numbers); the name, format and passphrase ride in headers.
+ */
+export function importOpenBytes(name: string, bytes: Uint8Array, format: FormatChoice, passphrase: string | null): Promise<ImportOpened> {
+  const headers: Record<string, string> = { 'x-file-name': encodeURIComponent(name), 'x-format': format };
+  if (passphrase !== null) headers['x-passphrase'] = encodeURIComponent(passphrase);
+  return invoke<ImportOpened>('import_open', bytes, { headers });
+}
+
+/** Adds the staged passkeys; `skipBad` leaves items with problems out instead of refusing. */
+export function importCommit(token: string, skipBad: boolean, onProgress: (p: ImportProgress) => void): Promise<ImportSummary> {
+  const channel = new Channel<ImportProgress>();
+  channel.onmessage = onProgress;
+  return invoke<ImportSummary>('import_commit', { token, skipBad, onProgress: channel });
+}
+
+/** Forgets a staged import. */
+export function importDiscard(token: string): Promise<void> {
+  return invoke<void>('import_discard', { token });
+}
+
+/**
+ * Exports the passkeys of `sites` (empty: all) to `path` after the OS check: age-encrypted
+ * CXF under `passphrase`, or clear CXF JSON when it is null. An existing file is replaced only
+ * with `overwrite`.
+ */
+export function exportPasskeys(path: string, sites: string[], passphrase: string | null, overwrite = false): Promise<ExportResult> {
+  return invoke<ExportResult>('export_passkeys', { path, sites, passphrase, overwrite });
+}
+
+/**
+ * Tauri's native file drops on the window (paths, not bytes). Resolves to an unsubscribe;
+ * rejects (never throws) where there is no Tauri webview, e.g. the dev mock.
+ */
+export async function onFileDrop(handlers: { over: (on: boolean) => void; drop: (paths: string[]) => void }): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((e) => {
+    const p = e.payload;
+    if (p.type === 'enter' || p.type === 'over') handlers.over(true);
+    else if (p.type === 'leave') handlers.over(false);
+    else if (p.type === 'drop') {
+      handlers.over(false);
+      if (p.paths.length) handlers.drop(p.paths);
+    }
+  });
 }

@@ -47,7 +47,15 @@ export type ActivityKind =
   /** the person sent a browser's request to another device or security key */
   | 'another-device'
   /** a sign-in link passed Latchkey's checks and was opened in the browser (rpId: its site) */
-  | 'link-opened';
+  | 'link-opened'
+  /** a recovery kit was made (the first one with the vault, or a new one replacing the old) */
+  | 'recovery-kit-created'
+  /** the vault was opened with the recovery key and its key put back into the keychain */
+  | 'recovered'
+  /** passkeys came in from a file (account: what the backend says about it, e.g. how many) */
+  | 'imported'
+  /** passkeys went out to a file */
+  | 'exported';
 
 export type ActivityEntry = {
   /** unix seconds */
@@ -138,3 +146,80 @@ export type LinkReport = {
 
 /** What `open_link` did. */
 export type LinkOutcome = LinkReport & { opened: boolean };
+
+/** A recovery kit, shown once (latchkey_session::RecoveryKitView). */
+export type RecoveryKit = {
+  /** "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX" */
+  key: string;
+  vaultId: string;
+  kitId: string;
+  /** unix seconds */
+  createdAt: number;
+  /** the printable kit page (self-contained HTML) */
+  html: string;
+};
+
+/** latchkey_session::RecoveryState; works locked or unlocked. */
+export type RecoveryState = {
+  hasKit: boolean;
+  /** unix seconds */
+  createdAt: number | null;
+  /** The keychain has no key for this vault (or a wrong one) and a kit exists: offer Recover. */
+  canRecover: boolean;
+};
+
+/** The import format the person picks (latchkey_transfer::FormatChoice). */
+export type FormatChoice = 'auto' | 'cxf' | 'bitwarden' | 'keepassxc';
+
+/** One item that cannot come in, and why (latchkey_transfer::ItemProblem). */
+export type ItemProblem = {
+  /** position in the file, 1-based */
+  index: number;
+  /** what the file calls it (title, rpId, user) */
+  item: string;
+  reason: string;
+};
+
+export type ImportItem = {
+  index: number;
+  rpId: string;
+  userName: string | null;
+  userDisplayName: string | null;
+  algorithm: string;
+  /** unix seconds */
+  createdAt: number;
+  /** already in this vault, or twice in the file */
+  duplicate: boolean;
+};
+
+/** What a staged file holds (latchkey_session::ImportPreview). */
+export type ImportPreview = {
+  token: string;
+  fileName: string;
+  /** the format's label, e.g. "CXF (encrypted)" */
+  format: string;
+  total: number;
+  new: number;
+  duplicates: number;
+  ignored: number;
+  problems: ItemProblem[];
+  /** at most 500, in file order */
+  items: ImportItem[];
+};
+
+/** `import_open`'s answer: the preview, or "this file needs its passphrase". */
+export type ImportOpened = ({ status: 'preview' } & ImportPreview) | { status: 'passphrase-needed'; fileName: string };
+
+export type ImportProgress = { stage: 'reading' | 'adding'; done: number; total: number };
+
+export type ImportSummary = {
+  fileName: string;
+  added: number;
+  duplicates: number;
+  skipped: ItemProblem[];
+};
+
+export type ExportResult = { count: number; path: string };
+
+/** Where `defaultFolder` looks. */
+export type FolderKind = 'downloads' | 'documents';

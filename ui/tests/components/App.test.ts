@@ -208,3 +208,33 @@ describe('sign-in links', () => {
     expect(mockedApi.openLink).not.toHaveBeenCalled();
   });
 });
+
+describe('recovery kit after the first unlock', () => {
+  const kit = { key: 'ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567', vaultId: 'v123456789', kitId: 'k', createdAt: 1_700_000_000, html: '<p>kit</p>' };
+
+  it('shows the key once, closes, and locking still shows the lock screen', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: true, count: 0 });
+    mockedApi.unlock.mockResolvedValue(undefined);
+    mockedApi.takeNewRecoveryKit.mockResolvedValueOnce(kit).mockResolvedValue(null);
+    mockedApi.lock.mockResolvedValue(undefined);
+    render(App);
+    await fireEvent.click(await screen.findByTestId('unlock-button'));
+    const dialog = await screen.findByTestId('recovery-kit-dialog');
+    expect(text(dialog)).toContain('ABCDE');
+    await fireEvent.click(screen.getByTestId('kit-done'));
+    expect(screen.queryByTestId('recovery-kit-dialog')).toBeNull();
+    await fireEvent.click(screen.getByTestId('lock-button'));
+    await screen.findByTestId('lock-screen');
+    expect(document.body.textContent).not.toContain('ABCDE');
+  });
+
+  it('forgets a key still on screen when the vault locks', async () => {
+    mockedApi.vaultStatus.mockResolvedValue({ locked: false, count: 0 });
+    mockedApi.takeNewRecoveryKit.mockResolvedValueOnce(kit);
+    render(App);
+    await screen.findByTestId('recovery-kit-dialog');
+    bus.emit('locked');
+    await screen.findByTestId('lock-screen');
+    expect(document.body.textContent).not.toContain('ABCDE');
+  });
+});
