@@ -12,7 +12,9 @@ fn check_read(data: &[u8], name: Option<&str>, choice: FormatChoice, passphrase:
         max_items: 10_000,
     };
     let mut calls: Vec<(usize, usize)> = Vec::new();
-    let result = read(data, name, choice, passphrase, &limits, &mut |d, t| calls.push((d, t)));
+    let result = read(data, name, choice, passphrase, &limits, &mut |d, t| {
+        calls.push((d, t))
+    });
     match result {
         Ok(parsed) => {
             for item in &parsed.items {

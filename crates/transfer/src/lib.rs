@@ -151,9 +151,9 @@ pub fn read(
             let plain = decrypt(bytes, need()?)?;
             cxf::read(&plain, format, limits, progress)
         }
+        // The file itself says whether it is password-protected.
         Format::Bitwarden | Format::BitwardenEncrypted => {
-            let parsed = bitwarden::read(bytes, passphrase, limits, progress)?;
-            Ok(parsed)
+            bitwarden::read(bytes, passphrase, limits, progress)
         }
         Format::KeepassxcPasskey => keepassxc::read(bytes, limits, progress),
         Format::Kdbx => kdbx::read(bytes, passphrase, limits, progress),
