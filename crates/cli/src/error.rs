@@ -8,7 +8,7 @@
 //! truncated, too big, unsupported) or some of its items cannot be imported and `--skip-bad`
 //! was not given; 5 vault or keychain problem, or a wrong passphrase; 3 the OS check refused the
 //! export; 2 usage (passphrases differ, `--plain` not confirmed, the output file exists);
-//! 1 the file cannot be read or written; 5 also while the app runs (use its Import / Export view).
+//! 1 the file cannot be read or written; 5 also while the app runs (use its "Import & export" tab).
 
 use latchkey_authenticator::client::ClientError;
 use latchkey_vault::VaultError;

@@ -161,10 +161,10 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         Command::Repair => Err(CliError::Other(
             "the Latchkey app is running: press Repair on its lock screen, or quit the app and run `latchkey repair` again".into(),
         )),
-        // The app owns the vault while it runs; its Import / Export view does the same work
+        // The app owns the vault while it runs; its "Import & export" tab does the same work
         // with a preview and progress.
         Command::Export { .. } | Command::Import { .. } => Err(CliError::AppRunning(
-            "the Latchkey app is running and holds the vault: use its Import / Export view, or quit the app and run this command again".into(),
+            "the Latchkey app is running and holds the vault: use its \"Import & export\" tab, or quit the app and run this command again".into(),
         )),
         // Never reaches the app (main.rs answers it first); here for completeness.
         Command::Browser(command) => crate::browser::run(command),

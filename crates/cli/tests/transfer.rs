@@ -758,7 +758,7 @@ fn while_the_app_runs_import_and_export_point_to_its_view_and_touch_nothing() {
         let r = run(&dir, &args, &format!("{PASSPHRASE}\n"));
         assert_eq!(r.code, 5, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr.contains("use its Import / Export view"),
+            r.stderr.contains("use its \"Import & export\" tab"),
             "{args:?}: {}",
             r.stderr
         );
