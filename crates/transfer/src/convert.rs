@@ -230,12 +230,25 @@ pub(crate) fn item_label(title: Option<&str>, rp_id: Option<&str>, user: Option<
     }
 }
 
-/// Collects converted items and problems, and reports progress at most every 1% or 1000
-/// items (whichever is more often), always ending with `(total, total)`.
+/// A label made only if the item has a problem (most never need one).
+type Label = Box<dyn FnOnce() -> String + Send>;
+
+/// Items waiting for their checks, in file order.
+type Pending = Vec<(usize, Label, Result<Draft, String>)>;
+
+/// Most items checked in one batch; bounds what waits in memory between progress reports.
+const BATCH: usize = 1024;
+
+/// Collects converted items and problems, in file order, and reports progress at most every
+/// 1% or 1000 items (whichever is more often), always ending with `(total, total)`.
+///
+/// The checks of [`finish`] (opening every key: a few elliptic-curve or RSA operations each)
+/// are most of an import's time, so a batch is checked on all cores; results keep file order.
 pub(crate) struct Collector<'a> {
     pub items: Vec<crate::Incoming>,
     pub problems: Vec<ItemProblem>,
     pub ignored: usize,
+    pending: Pending,
     total: usize,
     done: usize,
     step: usize,
@@ -250,6 +263,7 @@ impl<'a> Collector<'a> {
             items: Vec::with_capacity(total.min(1 << 16)),
             problems: Vec::new(),
             ignored: 0,
+            pending: Vec::new(),
             total,
             done: 0,
             step,
@@ -262,36 +276,75 @@ impl<'a> Collector<'a> {
     pub fn tick(&mut self) {
         self.done += 1;
         if self.done >= self.next_report && self.done < self.total {
+            self.flush();
             (self.progress)(self.done, self.total);
             self.next_report = self.done + self.step;
+        } else if self.pending.len() >= BATCH {
+            self.flush();
         }
     }
 
+    /// A passkey to check; `label` names it if it fails.
     pub fn push(
         &mut self,
         index: usize,
-        label: impl FnOnce() -> String,
+        label: impl FnOnce() -> String + Send + 'static,
         draft: Result<Draft, String>,
     ) {
-        match draft.and_then(finish) {
-            Ok(record) => self.items.push(crate::Incoming { index, record }),
-            Err(reason) => self.problems.push(ItemProblem {
-                index,
-                item: label(),
-                reason,
-            }),
+        self.pending.push((index, Box::new(label), draft));
+    }
+
+    /// An item already known to be bad.
+    pub fn problem(&mut self, index: usize, item: String, reason: String) {
+        self.pending
+            .push((index, Box::new(move || item), Err(reason)));
+    }
+
+    /// Checks everything pending (in parallel for big batches) and files the results in order.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let checked: Vec<(usize, Label, Result<PasskeyRecord, String>)> = {
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get().min(8))
+                .unwrap_or(1);
+            if threads < 2 || pending.len() < 64 {
+                check_all(pending)
+            } else {
+                let chunk = pending.len().div_ceil(threads);
+                let mut parts: Vec<Pending> = Vec::new();
+                let mut rest = pending;
+                while rest.len() > chunk {
+                    let tail = rest.split_off(chunk);
+                    parts.push(rest);
+                    rest = tail;
+                }
+                parts.push(rest);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = parts
+                        .into_iter()
+                        .map(|part| scope.spawn(move || check_all(part)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                        .collect()
+                })
+            }
+        };
+        for (index, label, result) in checked {
+            match result {
+                Ok(record) => self.items.push(crate::Incoming { index, record }),
+                Err(reason) => self.problems.push(ItemProblem {
+                    index,
+                    item: label(),
+                    reason,
+                }),
+            }
         }
     }
 
-    pub fn problem(&mut self, index: usize, item: String, reason: String) {
-        self.problems.push(ItemProblem {
-            index,
-            item,
-            reason,
-        });
-    }
-
-    pub fn finish(self, format: crate::Format) -> crate::Parsed {
+    pub fn finish(mut self, format: crate::Format) -> crate::Parsed {
+        self.flush();
         (self.progress)(self.total, self.total);
         crate::Parsed {
             format,
@@ -300,4 +353,10 @@ impl<'a> Collector<'a> {
             ignored: self.ignored,
         }
     }
+}
+
+fn check_all(part: Pending) -> Vec<(usize, Label, Result<PasskeyRecord, String>)> {
+    part.into_iter()
+        .map(|(index, label, draft)| (index, label, draft.and_then(finish)))
+        .collect()
 }

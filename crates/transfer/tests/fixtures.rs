@@ -185,3 +185,46 @@ fn unknown_files_are_named_as_such() {
         assert!(matches!(err, TransferError::UnknownFormat), "{err}");
     }
 }
+
+#[test]
+fn detection_uses_magic_numbers_top_level_keys_and_the_name_as_a_hint() {
+    use FormatChoice::Auto;
+    // A Bitwarden organisation export has "collections" like a CXF account; "encrypted" and
+    // "folders" say Bitwarden.
+    let org = br#"{"encrypted": false, "collections": [], "items": []}"#;
+    assert_eq!(detect(org, None, Auto).unwrap(), Format::Bitwarden);
+    let account = br#"{"id": "AA", "username": "", "email": "", "collections": [], "items": []}"#;
+    assert_eq!(detect(account, None, Auto).unwrap(), Format::Cxf);
+    let passkey = br#"{"relyingParty": "a.example", "privateKey": ""}"#;
+    assert_eq!(
+        detect(passkey, None, Auto).unwrap(),
+        Format::KeepassxcPasskey
+    );
+    // Cut inside a magic number: still that format, so the read says "truncated".
+    assert_eq!(detect(b"age-enc", None, Auto).unwrap(), Format::CxfAge);
+    assert_eq!(
+        detect(&[0x03, 0xD9], Some("db.kdbx"), Auto).unwrap(),
+        Format::Kdbx
+    );
+    // A forced choice still tells the encrypted variant from the clear one.
+    let kdbx = fixture("keepassxc_small.kdbx");
+    assert_eq!(
+        detect(&kdbx, None, FormatChoice::Keepassxc).unwrap(),
+        Format::Kdbx
+    );
+    let age = latchkey_transfer::encrypt(b"{}", "pw").unwrap();
+    assert_eq!(
+        detect(&age, None, FormatChoice::Cxf).unwrap(),
+        Format::CxfAge
+    );
+    assert!(Format::CxfAge.needs_passphrase() && !Format::Cxf.needs_passphrase());
+    // Empty and cut-off JSON say what they are.
+    assert!(matches!(
+        detect(b"", None, Auto).unwrap_err(),
+        TransferError::NotFormat { .. }
+    ));
+    assert!(matches!(
+        detect(b"{\"items\": [", None, Auto).unwrap_err(),
+        TransferError::Truncated(_)
+    ));
+}
