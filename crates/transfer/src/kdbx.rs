@@ -150,6 +150,18 @@ fn check_header(bytes: &[u8]) -> Result<(), TransferError> {
         };
         let value = bytes.get(at + head..at + head + len).ok_or_else(cut)?;
         at += head + len;
+        // The keepass crate reads these fixed-size fields without checking their length (and
+        // panics on a short one); they are checked here first.
+        let fixed = match (wide, id) {
+            // CompressionFlags; KDBX 3.1 InnerRandomStreamID.
+            (_, 3) | (false, 10) => Some(4),
+            // KDBX 3.1 TransformRounds.
+            (false, 6) => Some(8),
+            _ => None,
+        };
+        if fixed.is_some_and(|n| n != value.len()) {
+            return Err(bad("a header field has the wrong size"));
+        }
         match id {
             0 if wide => return check_kdbx4_blocks(bytes, at),
             0 => return Ok(()),
@@ -162,6 +174,10 @@ fn check_header(bytes: &[u8]) -> Result<(), TransferError> {
             }
             // KDBX 4 KdfParameters.
             11 if wide => check_kdf_parameters(value)?,
+            // KDBX 4 PublicCustomData: only its shape matters.
+            12 if wide => {
+                walk_variant_dictionary(value, |_, _| Ok(()))?;
+            }
             _ => {}
         }
     }
@@ -201,20 +217,22 @@ fn le_u64(v: &[u8]) -> Option<u64> {
     })
 }
 
-/// KDBX 4 VariantDictionary: u16 version, then (type u8, name len u32, name, value len u32,
-/// value)* ending with type 0. R = AES rounds, I = Argon2 iterations, M = memory (bytes),
-/// P = parallelism.
-fn check_kdf_parameters(dict: &[u8]) -> Result<(), TransferError> {
+/// Walks a KDBX 4 VariantDictionary: u16 version, then (type u8, name len u32, name, value
+/// len u32, value)* ending with type 0, calling `f(name, value)`. Numbers must have their
+/// exact size (the keepass crate would panic on a short one).
+fn walk_variant_dictionary(
+    dict: &[u8],
+    mut f: impl FnMut(&[u8], &[u8]) -> Result<(), TransferError>,
+) -> Result<(), TransferError> {
     let bad = || TransferError::NotFormat {
         format: FORMAT,
-        detail: "the key derivation parameters are malformed".into(),
+        detail: "the key derivation or custom data parameters are malformed".into(),
     };
     let mut at = 2;
-    let (mut iterations, mut memory) = (1u64, 0u64);
     loop {
         let kind = *dict.get(at).ok_or_else(bad)?;
         if kind == 0 {
-            break;
+            return Ok(());
         }
         let n = dict.get(at + 1..at + 5).ok_or_else(bad)?;
         let n = u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as usize;
@@ -224,6 +242,28 @@ fn check_kdf_parameters(dict: &[u8]) -> Result<(), TransferError> {
         let vn = u32::from_le_bytes([vn[0], vn[1], vn[2], vn[3]]) as usize;
         let value = dict.get(v_at + 4..v_at + 4 + vn).ok_or_else(bad)?;
         at = v_at + 4 + vn;
+        let size_ok = match kind {
+            0x04 | 0x0C => vn == 4,
+            0x05 | 0x0D => vn == 8,
+            0x08 | 0x18 | 0x42 => true,
+            _ => false,
+        };
+        if !size_ok {
+            return Err(bad());
+        }
+        f(name, value)?;
+    }
+}
+
+/// Bounds the KDF parameters: R = AES rounds, I = Argon2 iterations, M = memory (bytes),
+/// P = parallelism.
+fn check_kdf_parameters(dict: &[u8]) -> Result<(), TransferError> {
+    let bad = || TransferError::NotFormat {
+        format: FORMAT,
+        detail: "the key derivation parameters are malformed".into(),
+    };
+    let (mut iterations, mut memory) = (1u64, 0u64);
+    walk_variant_dictionary(dict, |name, value| {
         let number = || le_u64(value).ok_or_else(bad);
         match name {
             b"R" if number()? > MAX_AES_ROUNDS => {
@@ -236,7 +276,8 @@ fn check_kdf_parameters(dict: &[u8]) -> Result<(), TransferError> {
             }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     if memory > MAX_ARGON2_MEMORY {
         return Err(too_costly(format!("{} MiB of Argon2 memory", memory >> 20)));
     }

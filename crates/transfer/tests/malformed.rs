@@ -362,3 +362,38 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// A KDBX 4 file: signature, version 4.0, `fields` as (id, value), end of header, a zero
+/// header hash and HMAC, and the empty final block. Enough for the reader to reach `fields`.
+fn kdbx4(fields: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut out = vec![0x03, 0xD9, 0xA2, 0x9A, 0x67, 0xFB, 0x4B, 0xB5, 0, 0, 4, 0];
+    for (id, value) in fields.iter().chain([(0u8, b"\r\n\r\n".to_vec())].iter()) {
+        out.push(*id);
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+    }
+    out.extend_from_slice(&[0; 64 + 32 + 4]);
+    out
+}
+
+#[test]
+fn kdbx_header_fields_of_the_wrong_size_are_refused_not_a_panic() {
+    // Found by fuzzing: the keepass crate reads CompressionFlags as 4 bytes without checking
+    // the field's length, and VariantDictionary numbers likewise.
+    let short_compression = kdbx4(&[(3, vec![1])]);
+    let mut dict = vec![0x00, 0x01];
+    dict.extend_from_slice(&[0x05, 1, 0, 0, 0, b'X', 3, 0, 0, 0, 1, 2, 3, 0x00]);
+    let short_number = kdbx4(&[(11, dict.clone())]);
+    let short_custom_data = kdbx4(&[(12, dict)]);
+    for (what, db) in [
+        ("compression", short_compression),
+        ("KDF parameters", short_number),
+        ("public custom data", short_custom_data),
+    ] {
+        let err = read_all(&db, Some("db.kdbx"), FormatChoice::Auto, Some("pw")).unwrap_err();
+        assert!(
+            matches!(err, TransferError::NotFormat { .. }),
+            "{what}: {err:?}"
+        );
+    }
+}
