@@ -85,12 +85,11 @@ pub fn run_as_with_env(
         }
     }
     let mut child = cmd.spawn().expect("spawn latchkey");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A command may end before it reads its stdin (a refusal, say): then the pipe is closed.
+    match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    }
     finish(child.wait_with_output().unwrap())
 }
 
