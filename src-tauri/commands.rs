@@ -21,8 +21,9 @@ fn text(e: SessionError) -> String {
     e.to_string()
 }
 
-/// Runs blocking session work (OS checks, disk) on a worker thread.
-async fn blocking<T: Send + 'static>(
+/// Runs blocking session work (OS checks, disk, decryption) on a worker thread, so the main
+/// thread keeps drawing while the OS check waits on the person. Shared with transfer.rs.
+pub(crate) async fn blocking<T: Send + 'static>(
     session: &Arc<Session>,
     f: impl FnOnce(&Session) -> Result<T, SessionError> + Send + 'static,
 ) -> Result<T, String> {

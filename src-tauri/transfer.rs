@@ -20,19 +20,9 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::{Channel, InvokeBody, JavaScriptChannelId, Request};
 use tauri::{AppHandle, Manager, Runtime, State, Webview};
 
-type S<'a> = State<'a, Arc<Session>>;
+use crate::commands::blocking;
 
-/// Runs blocking session work (OS checks, disk, decryption) on a worker thread.
-async fn blocking<T: Send + 'static>(
-    session: &Arc<Session>,
-    f: impl FnOnce(&Session) -> Result<T, SessionError> + Send + 'static,
-) -> Result<T, String> {
-    let s = session.clone();
-    tauri::async_runtime::spawn_blocking(move || f(&s))
-        .await
-        .map_err(|e| format!("internal error: {e}"))?
-        .map_err(|e| e.to_string())
-}
+type S<'a> = State<'a, Arc<Session>>;
 
 // ---------------------------------------------------------------- recovery kit
 

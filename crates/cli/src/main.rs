@@ -11,6 +11,7 @@ mod manage;
 mod output;
 mod recovery;
 mod repair;
+mod terminal;
 mod transfer;
 mod via_app;
 mod webauthn;

@@ -1,13 +1,13 @@
 //! The vault-management commands: init (with the first recovery kit), list, show, rename, delete, lock. The helpers are
 //! shared with `via_app.rs`, so output is the same whether the CLI or the app holds the vault.
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 
 use latchkey_vault::{OsKeychain, PasskeyMeta, Vault, VaultError};
 
 use crate::error::CliError;
 use crate::output;
+use crate::terminal;
 
 pub fn open(dir: &Path) -> Result<Vault, CliError> {
     Ok(Vault::open(dir, &OsKeychain::new())?)
@@ -161,26 +161,13 @@ pub fn delete(dir: &Path, id: &str, yes: bool) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The delete question on the terminal: "y" or "yes" (any case) deletes, anything else keeps.
 fn confirm(question: &str) -> Result<bool, CliError> {
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| {
-            CliError::Usage(
-                "there is no terminal to confirm on; pass --yes to delete from a script".into(),
-            )
-        })?;
-    let mut w = tty
-        .try_clone()
-        .map_err(|e| CliError::Other(e.to_string()))?;
-    write!(w, "{question}").ok();
-    w.flush().ok();
-    let mut line = String::new();
-    std::io::BufReader::new(tty)
-        .read_line(&mut line)
-        .map_err(|e| CliError::Other(e.to_string()))?;
-    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+    let answer = terminal::ask_tty(
+        question,
+        "there is no terminal to confirm on; pass --yes to delete from a script",
+    )?;
+    Ok(matches!(answer.to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// The CLI opens the vault per command and forgets the key when the command ends, so there is

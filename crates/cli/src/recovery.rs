@@ -2,7 +2,7 @@
 //! `latchkey recovery new` (and optionally the printable page, `--kit FILE`), and
 //! `latchkey recover`, which puts the data key back into the OS keychain from the kit.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use latchkey_vault::{recovery_kit_html, OsKeychain, RecoveryKey, Vault};
@@ -10,6 +10,7 @@ use latchkey_verify::VerificationRequest;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
+use crate::terminal;
 
 /// What follows the key, so nobody mistakes it for something to throw away.
 pub const KEEP_IT_SAFE: &str = "Keep this recovery key safe and offline (write it down, or print the kit): it is shown only this once. If the OS keychain ever loses the vault's key, `latchkey recover` with this key brings your passkeys back; without it they are lost.";
@@ -127,18 +128,12 @@ fn os_check(operation: &str) -> Result<(), CliError> {
 
 /// One line: typed at the terminal (asked on stderr), or piped on stdin.
 fn read_key() -> Result<Zeroizing<String>, CliError> {
-    let stdin = std::io::stdin();
-    let mut line = Zeroizing::new(String::new());
-    if stdin.is_terminal() {
+    if std::io::stdin().is_terminal() {
         eprint!("Type the recovery key from your kit (spaces and dashes do not matter): ");
         std::io::stderr().flush().ok();
     }
     // 1 KiB is far more than any key; more is not a key.
-    stdin
-        .lock()
-        .take(1024)
-        .read_line(&mut line)
-        .map_err(|e| CliError::Usage(format!("could not read the recovery key: {e}")))?;
+    let line = terminal::stdin_line(1024, "the recovery key")?;
     if line.trim().is_empty() {
         return Err(CliError::Usage(
             "expected the recovery key on the terminal or on stdin".into(),

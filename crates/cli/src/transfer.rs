@@ -5,7 +5,7 @@
 //! Passphrases: asked on the terminal without echo (twice for an export), or one line read
 //! from stdin when stdin is not a terminal (scripts). They are never printed or logged.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::args::FormatArg;
 use crate::error::CliError;
+use crate::terminal;
 
 /// Shorter passphrases are refused for an export: the file may travel anywhere.
 const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -73,16 +74,10 @@ fn fail(file: Option<&Path>, e: SessionError) -> CliError {
     CliError::Transfer { code, message }
 }
 
-/// One line from stdin, without its line ending (a passphrase may have spaces at either end).
+/// A passphrase piped on stdin: one line, without its line ending (spaces at either end are
+/// part of it).
 fn stdin_line() -> Result<Zeroizing<String>, CliError> {
-    let mut line = Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Usage(format!("could not read the passphrase from stdin: {e}")))?;
-    let end = line.trim_end_matches(['\n', '\r']).len();
-    line.truncate(end);
-    Ok(line)
+    terminal::stdin_line(u64::MAX, "the passphrase from stdin")
 }
 
 fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, CliError> {
@@ -119,25 +114,11 @@ fn confirm_plain(yes: bool) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| {
-            CliError::Usage(
-                "--plain needs a confirmation and there is no terminal to ask on; pass --yes as well to write clear JSON from a script (nothing was exported)".into(),
-            )
-        })?;
-    let mut w = tty
-        .try_clone()
-        .map_err(|e| CliError::Other(e.to_string()))?;
-    write!(w, "Type yes to write the private keys in clear text: ").ok();
-    w.flush().ok();
-    let mut line = String::new();
-    std::io::BufReader::new(tty)
-        .read_line(&mut line)
-        .map_err(|e| CliError::Other(e.to_string()))?;
-    if line.trim() != "yes" {
+    let answer = terminal::ask_tty(
+        "Type yes to write the private keys in clear text: ",
+        "--plain needs a confirmation and there is no terminal to ask on; pass --yes as well to write clear JSON from a script (nothing was exported)",
+    )?;
+    if answer != "yes" {
         return Err(CliError::Usage(
             "not confirmed; nothing was exported".into(),
         ));

@@ -13,59 +13,6 @@ use std::sync::atomic::Ordering;
 
 use common::*;
 
-/// Runs latchkey as `user`, with the run's session bus (for the Secret Service).
-fn as_user(user: &str, dir: &std::path::Path, args: &[&str], stdin: &str) -> Run {
-    as_user_with(user, &[], dir, args, stdin)
-}
-
-/// Runs latchkey as `user` with extra `NAME=value` environment entries.
-fn as_user_with(
-    user: &str,
-    env: &[&str],
-    dir: &std::path::Path,
-    args: &[&str],
-    stdin: &str,
-) -> Run {
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
-        .expect("no session bus: run the tests through scripts/test.sh");
-    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
-    // The user runs its own copy: the build tree may sit where other users cannot read.
-    let bin = dir.parent().unwrap().join("latchkey");
-    // Without the run's XDG_RUNTIME_DIR: that one is root's (as after `su` without `-l`).
-    let mut prefix = vec![
-        "runuser",
-        "-u",
-        user,
-        "--",
-        "env",
-        "-u",
-        "XDG_RUNTIME_DIR",
-        &bus_env,
-    ];
-    prefix.extend_from_slice(env);
-    run_as(&prefix, &bin, dir, args, stdin)
-}
-
-/// A data dir the given user owns.
-fn dir_for(user: &str) -> DataDir {
-    let d = DataDir::new();
-    let bin = d.dir.path().join("latchkey");
-    // Copied by a child process: had this process opened the file for writing, a sibling test
-    // forking meanwhile could inherit that descriptor and make the exec fail (ETXTBSY).
-    let copied = Command::new("cp").arg(BIN).arg(&bin).status().unwrap();
-    assert!(copied.success());
-    let status = Command::new("chown")
-        .arg(user)
-        .arg(d.dir.path())
-        .status()
-        .expect("chown");
-    assert!(
-        status.success(),
-        "cannot hand a directory to {user}: run the tests as root through scripts/test.sh, which creates the polkit test users"
-    );
-    d
-}
-
 #[test]
 fn an_allowed_check_signs() {
     let d = dir_for("latchkey-test");

@@ -405,42 +405,9 @@ fn doors_of_this_build() -> latchkey_bridge::Doors {
     latchkey_bridge::Doors::with_browser_host(&profile_dir.join(latchkey_bridge::BROWSER_HOST_NAME))
 }
 
-/// Runs latchkey as an unprivileged test user (polkit approves root without asking; see
-/// os_gate.rs), with the run's session bus for the Secret Service.
-fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
-        .expect("no session bus: run the tests through scripts/test-env.sh");
-    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
-    let bin = dir.parent().unwrap().join("latchkey");
-    let prefix = [
-        "runuser",
-        "-u",
-        user,
-        "--",
-        "env",
-        "-u",
-        "XDG_RUNTIME_DIR",
-        &bus_env,
-    ];
-    run_as(&prefix, &bin, dir, args, stdin)
-}
-
 #[test]
 fn a_refused_os_check_makes_no_kit_and_recovers_nothing() {
-    let d = DataDir::new();
-    let bin = d.dir.path().join("latchkey");
-    assert!(Command::new("cp")
-        .arg(BIN)
-        .arg(&bin)
-        .status()
-        .unwrap()
-        .success());
-    assert!(Command::new("chown")
-        .arg("latchkey-deny")
-        .arg(d.dir.path())
-        .status()
-        .unwrap()
-        .success());
+    let d = dir_for("latchkey-deny");
     let dir = d.path();
     let out = as_user("latchkey-deny", &dir, &["init"], "").ok();
     let key = printed_key(&out);

@@ -640,26 +640,6 @@ fn an_import_killed_at_random_moments_leaves_whole_passkeys_and_a_rerun_finishes
     );
 }
 
-/// Runs latchkey as `user` (one of the polkit test users) with the run's session bus.
-fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
-        .expect("no session bus: run the tests through scripts/test.sh");
-    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
-    // The user's own copy of the binary: the build tree may sit where others cannot read.
-    let bin = dir.parent().unwrap().join("latchkey");
-    let prefix = [
-        "runuser",
-        "-u",
-        user,
-        "--",
-        "env",
-        "-u",
-        "XDG_RUNTIME_DIR",
-        &bus_env,
-    ];
-    run_as(&prefix, &bin, dir, args, stdin)
-}
-
 #[test]
 fn an_export_runs_the_real_os_check_and_a_refusal_writes_nothing() {
     // polkit approves root without asking: the gate is judged as the unprivileged test users

@@ -4,91 +4,26 @@
 //! verifies a sign-in afterwards) and refuses wrong or mistyped keys with nothing changed.
 
 mod common;
-use common::wait_prompt;
+use common::{wait_prompt, Fixture, SERVICE};
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use latchkey_authenticator::Door;
-use latchkey_session::{
-    ActivityKind, NoEvents, PromptOperation, Session, SessionError, Settings, VerificationPolicy,
-};
+use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
 use latchkey_vault::{DataKey, KeyStore, OsKeychain, RecoveryKey, VaultError};
-use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
 use webauthn_rs::prelude::*;
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
-const SERVICE: &str = "dev.latchkey.test";
 const ORIGIN: &str = "https://example.com";
 
-#[derive(Default)]
-struct Gate {
-    refuse: AtomicBool,
-    calls: AtomicUsize,
-}
-
-struct GateRef(Arc<Gate>);
-
-impl Verifier for GateRef {
-    fn verify(&self, _: &VerificationRequest<'_>) -> Result<(), VerifyError> {
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        if self.0.refuse.load(Ordering::SeqCst) {
-            Err(VerifyError::Denied("refused for the test".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    gate: Arc<Gate>,
-    session: Arc<Session>,
-}
-
 impl Fixture {
-    fn vault_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("vault")
-    }
-
-    fn vault_id(&self) -> String {
-        let text = std::fs::read_to_string(self.vault_dir().join("vault.json")).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["vault_id"].as_str().unwrap().to_owned()
-    }
-
     fn keychain_bytes(&self) -> Option<Vec<u8>> {
         keyring::Entry::new(SERVICE, &self.vault_id())
             .unwrap()
             .get_secret()
             .ok()
     }
-
-    fn calls(&self) -> usize {
-        self.gate.calls.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if self.vault_dir().join("vault.json").exists() {
-            let _ = OsKeychain::with_service(SERVICE).delete(&self.vault_id());
-        }
-    }
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let gate = Arc::new(Gate::default());
-    let session = Session::new(
-        &dir.path().join("vault"),
-        Box::new(OsKeychain::with_service(SERVICE)),
-        Box::new(GateRef(gate.clone())),
-        Arc::new(NoEvents),
-    );
-    session.set_timeouts(Duration::from_secs(10), Duration::from_millis(400));
-    Fixture { dir, gate, session }
 }
 
 fn rp() -> Webauthn {
@@ -149,7 +84,7 @@ fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 
 /// A vault made by the first unlock, one passkey, and its first kit's key; locked.
 fn with_kit() -> (Fixture, Passkey, String) {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     let kit = f
         .session
@@ -165,7 +100,7 @@ fn with_kit() -> (Fixture, Passkey, String) {
 
 #[test]
 fn a_new_vault_comes_with_a_kit_shown_once() {
-    let f = fixture();
+    let f = Fixture::new();
     assert_eq!(
         f.session.recovery_state(),
         latchkey_session::RecoveryState {
@@ -205,7 +140,7 @@ fn a_new_vault_comes_with_a_kit_shown_once() {
 
 #[test]
 fn an_untaken_kit_is_wiped_at_lock() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     f.session.lock();
     assert!(f.session.take_new_recovery_kit().is_none());

@@ -7,91 +7,22 @@
 //! when the session asks it, and what it makes of the answer.
 
 mod common;
-use common::wait_prompt;
+use common::{wait_prompt, Fixture};
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::Door;
-use latchkey_session::{
-    ActivityKind, NoEvents, PromptOperation, Session, SessionError, Settings, VerificationPolicy,
-};
-use latchkey_vault::{KeyStore, OsKeychain};
-use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
+use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
 use serde_json::{json, Value};
 use webauthn_rs::prelude::*;
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
-const SERVICE: &str = "dev.latchkey.test";
 const ORIGIN: &str = "https://example.com";
 
-#[derive(Default)]
-struct Gate {
-    refuse: AtomicBool,
-    calls: AtomicUsize,
-}
-
-struct GateRef(Arc<Gate>);
-
-impl Verifier for GateRef {
-    fn verify(&self, _: &VerificationRequest<'_>) -> Result<(), VerifyError> {
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        if self.0.refuse.load(Ordering::SeqCst) {
-            Err(VerifyError::Denied("refused for the test".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    gate: Arc<Gate>,
-    session: Arc<Session>,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Ok(text) = std::fs::read_to_string(self.dir.path().join("vault/vault.json")) {
-            let v: Value = serde_json::from_str(&text).unwrap();
-            let _ = OsKeychain::with_service(SERVICE).delete(v["vault_id"].as_str().unwrap());
-        }
-    }
-}
-
 impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let gate = Arc::new(Gate::default());
-        let session = Self::session_on(dir.path(), &gate);
-        Fixture { dir, gate, session }
-    }
-
-    /// A session over `dir`'s vault, as a restarted app would make it.
-    fn session_on(dir: &std::path::Path, gate: &Arc<Gate>) -> Arc<Session> {
-        let session = Session::new(
-            &dir.join("vault"),
-            Box::new(OsKeychain::with_service(SERVICE)),
-            Box::new(GateRef(gate.clone())),
-            Arc::new(NoEvents),
-        );
-        session.set_timeouts(Duration::from_secs(10), Duration::from_millis(400));
-        session
-    }
-
-    /// Quits the app and starts it again on the same data directory (locked).
-    fn restart(&mut self) {
-        self.session.lock();
-        self.session = Self::session_on(self.dir.path(), &self.gate);
-    }
-
-    fn calls(&self) -> usize {
-        self.gate.calls.load(Ordering::SeqCst)
-    }
-
     fn settings_path(&self) -> std::path::PathBuf {
         self.session.data_dir().join("settings.json")
     }

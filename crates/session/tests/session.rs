@@ -4,71 +4,17 @@
 //! is the session's own logic: when it asks, and that nothing is signed without a yes.
 
 mod common;
-use common::wait_prompt;
+use common::{wait_prompt, Fixture};
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use latchkey_authenticator::Door;
-use latchkey_session::{
-    ActivityKind, NoEvents, PromptOperation, Session, SessionError, Settings, VerificationPolicy,
-};
-use latchkey_vault::{KeyStore, OsKeychain};
-use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
+use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
 use webauthn_rs::prelude::*;
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
-const SERVICE: &str = "dev.latchkey.test";
 const ORIGIN: &str = "https://example.com";
-
-#[derive(Default)]
-struct Gate {
-    refuse: AtomicBool,
-    calls: AtomicUsize,
-}
-
-/// The session's view of the OS check: shares the counters with the test.
-struct GateRef(Arc<Gate>);
-
-impl Verifier for GateRef {
-    fn verify(&self, _: &VerificationRequest<'_>) -> Result<(), VerifyError> {
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        if self.0.refuse.load(Ordering::SeqCst) {
-            Err(VerifyError::Denied("refused for the test".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    gate: Arc<Gate>,
-    session: Arc<Session>,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Ok(text) = std::fs::read_to_string(self.dir.path().join("vault/vault.json")) {
-            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let _ = OsKeychain::with_service(SERVICE).delete(v["vault_id"].as_str().unwrap());
-        }
-    }
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let gate = Arc::new(Gate::default());
-    let session = Session::new(
-        &dir.path().join("vault"),
-        Box::new(OsKeychain::with_service(SERVICE)),
-        Box::new(GateRef(gate.clone())),
-        Arc::new(NoEvents),
-    );
-    session.set_timeouts(Duration::from_secs(10), Duration::from_millis(400));
-    Fixture { dir, gate, session }
-}
 
 fn rp() -> Webauthn {
     WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
@@ -106,7 +52,7 @@ fn register(f: &Fixture, name: &str) -> Passkey {
 
 #[test]
 fn starts_locked_and_shows_nothing_until_unlocked() {
-    let f = fixture();
+    let f = Fixture::new();
     assert!(f.session.status().locked);
     assert!(matches!(f.session.list(), Err(SessionError::Locked)));
     let err = f
@@ -133,7 +79,7 @@ fn starts_locked_and_shows_nothing_until_unlocked() {
 
 #[test]
 fn prompts_carry_the_request_and_the_chosen_account_signs() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     let alice = register(&f, "alice");
     let bob = register(&f, "bob");
@@ -172,7 +118,7 @@ fn prompts_carry_the_request_and_the_chosen_account_signs() {
 
 #[test]
 fn deny_and_failed_check_and_timeout_sign_nothing() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     // Deny.
     let (_, t) = start_register(&f, "alice");
@@ -223,7 +169,7 @@ fn deny_and_failed_check_and_timeout_sign_nothing() {
 
 #[test]
 fn only_the_shown_prompt_can_be_answered_and_others_queue() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     let (_, first) = start_register(&f, "alice");
     let p1 = wait_prompt(&f.session);
@@ -250,7 +196,7 @@ fn only_the_shown_prompt_can_be_answered_and_others_queue() {
 
 #[test]
 fn delete_hides_at_once_undo_restores_and_the_window_closing_makes_it_final() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     register(&f, "alice");
     register(&f, "bob");
@@ -279,7 +225,7 @@ fn delete_hides_at_once_undo_restores_and_the_window_closing_makes_it_final() {
 
 #[test]
 fn the_reuse_policy_decides_how_often_the_os_check_runs() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     let after_unlock = f.gate.calls.load(Ordering::SeqCst);
     register(&f, "alice");
@@ -325,7 +271,7 @@ fn the_reuse_policy_decides_how_often_the_os_check_runs() {
 
 #[test]
 fn the_activity_log_is_sealed_on_disk() {
-    let f = fixture();
+    let f = Fixture::new();
     f.session.unlock().unwrap();
     register(&f, "alice.logged");
     f.session.lock();

@@ -3,76 +3,30 @@
 //! reader. The OS check is a counting stand-in (the real polkit path is the CLI's, in
 //! crates/cli/tests/transfer.rs): what is tested is when the session asks and what it writes.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod common;
+use common::Fixture;
+
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use latchkey_authenticator::keys::CredentialKey;
 use latchkey_authenticator::Door;
 use latchkey_session::{
-    ActivityKind, FormatChoice, ImportProgress, ImportStage, NoEvents, Session, SessionError,
-    TransferError, IMPORT_CHUNK,
+    ActivityKind, FormatChoice, ImportProgress, ImportStage, Session, SessionError, TransferError,
+    IMPORT_CHUNK,
 };
 use latchkey_transfer::Limits;
-use latchkey_vault::{alg, KeyStore, OsKeychain, PasskeyRecord};
-use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
+use latchkey_vault::{alg, PasskeyRecord};
 
-const SERVICE: &str = "dev.latchkey.test";
 const PASSPHRASE: &str = "correct horse battery staple";
 
-#[derive(Default)]
-struct Gate {
-    refuse: AtomicBool,
-    calls: AtomicUsize,
-    operations: Mutex<Vec<String>>,
-}
-
-struct GateRef(Arc<Gate>);
-
-impl Verifier for GateRef {
-    fn verify(&self, r: &VerificationRequest<'_>) -> Result<(), VerifyError> {
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        self.0
-            .operations
-            .lock()
-            .unwrap()
-            .push(r.operation.to_owned());
-        if self.0.refuse.load(Ordering::SeqCst) {
-            Err(VerifyError::Denied("refused for the test".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    gate: Arc<Gate>,
-    session: Arc<Session>,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Ok(text) = std::fs::read_to_string(self.dir.path().join("vault/vault.json")) {
-            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let _ = OsKeychain::with_service(SERVICE).delete(v["vault_id"].as_str().unwrap());
-        }
-    }
-}
-
-/// An unlocked session over a new, empty vault.
+/// An unlocked session over a new, empty vault (auto-lock far off: the large imports take
+/// longer than the usual 400 ms).
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let gate = Arc::new(Gate::default());
-    let session = Session::new(
-        &dir.path().join("vault"),
-        Box::new(OsKeychain::with_service(SERVICE)),
-        Box::new(GateRef(gate.clone())),
-        Arc::new(NoEvents),
-    );
-    session.set_timeouts(Duration::from_secs(10), Duration::from_secs(30));
-    session.unlock().unwrap();
-    Fixture { dir, gate, session }
+    let f = Fixture::with_auto_lock(Duration::from_secs(30));
+    f.session.unlock().unwrap();
+    f
 }
 
 /// One Ed25519 key for the generated passkeys (its parse is what a reader checks; a key per

@@ -2,8 +2,11 @@
 //! memory stays bounded. The work runs in a child process so its VmHWM (peak resident set)
 //! is its own, not the test harness's or another test's.
 
+mod common;
+
 use std::process::Command;
 
+use common::plain_record;
 use latchkey_authenticator::keys::CredentialKey;
 use latchkey_transfer::{read, write_cxf, FormatChoice, Limits};
 use latchkey_vault::{alg, PasskeyRecord};
@@ -34,25 +37,17 @@ fn huge_child() {
     );
     let key = CredentialKey::generate(alg::ES256).unwrap().to_pkcs8();
     let records: Vec<PasskeyRecord> = (0..COUNT)
-        .map(|i| PasskeyRecord {
-            credential_id: (i as u64).to_be_bytes().repeat(2),
-            rp_id: format!("site{}.example.com", i % 997),
-            rp_name: Some("A site".into()),
-            user_handle: (i as u64).to_le_bytes().to_vec(),
-            user_name: Some(format!("user{i}@example.com")),
-            user_display_name: Some(format!("User {i}")),
-            nickname: None,
-            algorithm: alg::ES256,
-            private_key: key.to_vec(),
-            sign_count: i as u32,
-            created_at: 1_700_000_000,
-            last_used_at: None,
-            use_count: 0,
-            cred_protect: 1,
-            cred_random_with_uv: None,
-            cred_random_without_uv: None,
-            backup_eligible: true,
-            backup_state: false,
+        .map(|i| {
+            let mut r = plain_record(alg::ES256, key.to_vec());
+            r.credential_id = (i as u64).to_be_bytes().repeat(2);
+            r.rp_id = format!("site{}.example.com", i % 997);
+            r.rp_name = Some("A site".into());
+            r.user_handle = (i as u64).to_le_bytes().to_vec();
+            r.user_name = Some(format!("user{i}@example.com"));
+            r.user_display_name = Some(format!("User {i}"));
+            r.sign_count = i as u32;
+            r.created_at = 1_700_000_000;
+            r
         })
         .collect();
     let started = std::time::Instant::now();

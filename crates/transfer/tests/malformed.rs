@@ -11,26 +11,11 @@ use serde_json::Value;
 
 fn small_record() -> PasskeyRecord {
     let key = CredentialKey::generate(alg::ES256).unwrap();
-    PasskeyRecord {
-        credential_id: vec![7; 16],
-        rp_id: "example.com".into(),
-        rp_name: None,
-        user_handle: vec![9; 8],
-        user_name: Some("a".into()),
-        user_display_name: None,
-        nickname: None,
-        algorithm: alg::ES256,
-        private_key: key.to_pkcs8().to_vec(),
-        sign_count: 3,
-        created_at: 1,
-        last_used_at: None,
-        use_count: 0,
-        cred_protect: 1,
-        cred_random_with_uv: None,
-        cred_random_without_uv: None,
-        backup_eligible: true,
-        backup_state: false,
-    }
+    let mut r = plain_record(alg::ES256, key.to_pkcs8().to_vec());
+    r.user_name = Some("a".into());
+    r.sign_count = 3;
+    r.created_at = 1;
+    r
 }
 
 /// An age file with a cheap scrypt work factor, written with the age crate directly, so every

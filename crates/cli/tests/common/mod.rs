@@ -192,6 +192,59 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect()
 }
 
+/// Runs latchkey as `user` (one of the polkit test users: polkit approves root without asking),
+/// with the run's session bus (for the Secret Service).
+pub fn as_user(user: &str, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    as_user_with(user, &[], dir, args, stdin)
+}
+
+/// Runs latchkey as `user` with extra `NAME=value` environment entries.
+pub fn as_user_with(user: &str, env: &[&str], dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("no session bus: run the tests through scripts/test.sh");
+    let bus_env = format!("DBUS_SESSION_BUS_ADDRESS={bus}");
+    // The user runs its own copy: the build tree may sit where other users cannot read.
+    let bin = dir.parent().unwrap().join("latchkey");
+    // Without the run's XDG_RUNTIME_DIR: that one is root's (as after `su` without `-l`).
+    let mut prefix = vec![
+        "runuser",
+        "-u",
+        user,
+        "--",
+        "env",
+        "-u",
+        "XDG_RUNTIME_DIR",
+        &bus_env,
+    ];
+    prefix.extend_from_slice(env);
+    run_as(&prefix, &bin, dir, args, stdin)
+}
+
+/// A data dir the given user owns, with the user's own copy of the binary in it (see
+/// [`as_user`]).
+pub fn dir_for(user: &str) -> DataDir {
+    let d = DataDir::new();
+    let bin = d.dir.path().join("latchkey");
+    // Copied by a child process: had this process opened the file for writing, a sibling test
+    // forking meanwhile could inherit that descriptor and make the exec fail (ETXTBSY).
+    let copied = std::process::Command::new("cp")
+        .arg(BIN)
+        .arg(&bin)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let status = std::process::Command::new("chown")
+        .arg(user)
+        .arg(d.dir.path())
+        .status()
+        .expect("chown");
+    assert!(
+        status.success(),
+        "cannot hand a directory to {user}: run the tests as root through scripts/test.sh, which creates the polkit test users"
+    );
+    d
+}
+
 /// How a test runs latchkey: `(args, stdin) -> Run`, as root or as another user.
 pub type Runner<'a> = &'a dyn Fn(&[&str], &str) -> Run;
 

@@ -50,6 +50,32 @@ pub fn read_all(
     )
 }
 
+/// A passkey as a new vault holds it: no names or nickname, never used, credProtect 1, no
+/// hmac-secret, backup eligible. Tests set the fields they vary on the result (the record wipes
+/// its key on drop, so `..plain_record(..)` cannot be used).
+pub fn plain_record(algorithm: i64, private_key: Vec<u8>) -> PasskeyRecord {
+    PasskeyRecord {
+        credential_id: vec![7; 16],
+        rp_id: "example.com".into(),
+        rp_name: None,
+        user_handle: vec![9; 8],
+        user_name: None,
+        user_display_name: None,
+        nickname: None,
+        algorithm,
+        private_key,
+        sign_count: 0,
+        created_at: 0,
+        last_used_at: None,
+        use_count: 0,
+        cred_protect: 1,
+        cred_random_with_uv: None,
+        cred_random_without_uv: None,
+        backup_eligible: true,
+        backup_state: false,
+    }
+}
+
 /// Signs with the imported record's key (through the authenticator, as a sign-in would) and
 /// verifies with ring against `public_key` (P-256 point / Ed25519 raw / RSA PKCS#1 DER).
 pub fn assert_signs(record: &PasskeyRecord, public_key: &[u8]) {
