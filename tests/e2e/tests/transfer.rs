@@ -46,20 +46,29 @@ fn wait_attr(d: &Driver, id: &str, attr: &str, value: &str) {
     })
 }
 
+/// Page script that makes `dt`, a DataTransfer holding `bytes` as the file `name`: what a
+/// person's pick or drop hands the page.
+fn file_transfer_js(name: &str, bytes: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    format!(
+        "const bin = atob('{b64}'); const buf = new Uint8Array(bin.length);\
+         for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);\
+         const dt = new DataTransfer(); dt.items.add(new File([buf], {name:?}));"
+    )
+}
+
 /// Chooses `bytes` as the file `name` in the Import view's file input, as a person's pick
 /// arrives (a File in `input.files` and a change event); the view reads the bytes itself.
 fn choose_file(d: &Driver, name: &str, bytes: &[u8]) {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
     let r = d.execute_async(&format!(
         "const done = arguments[arguments.length - 1];\
          try {{\
-           const bin = atob('{b64}'); const buf = new Uint8Array(bin.length);\
-           for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);\
-           const dt = new DataTransfer(); dt.items.add(new File([buf], {name:?}));\
+           {make}\
            const input = document.querySelector('[data-testid=\"import-file\"]');\
            input.files = dt.files; input.dispatchEvent(new Event('change', {{ bubbles: true }}));\
            done(true);\
-         }} catch (e) {{ done(String(e)); }}"
+         }} catch (e) {{ done(String(e)); }}",
+        make = file_transfer_js(name, bytes)
     ));
     assert_eq!(r, serde_json::json!(true), "choosing the file: {r}");
 }
@@ -68,18 +77,16 @@ fn choose_file(d: &Driver, name: &str, bytes: &[u8]) {
 /// file (a drop event whose DataTransfer holds the File). A drag from the desktop arrives as
 /// Tauri's native drop event with the path instead, which the unit tests cover.
 fn drop_file(d: &Driver, name: &str, bytes: &[u8]) {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
     let r = d.execute_async(&format!(
         "const done = arguments[arguments.length - 1];\
          try {{\
-           const bin = atob('{b64}'); const buf = new Uint8Array(bin.length);\
-           for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);\
-           const dt = new DataTransfer(); dt.items.add(new File([buf], {name:?}));\
+           {make}\
            const zone = document.querySelector('[data-testid=\"import-drop\"]');\
            zone.dispatchEvent(new DragEvent('dragover', {{ dataTransfer: dt, bubbles: true, cancelable: true }}));\
            const dropped = zone.dispatchEvent(new DragEvent('drop', {{ dataTransfer: dt, bubbles: true, cancelable: true }}));\
            done(dropped === false);\
-         }} catch (e) {{ done(String(e)); }}"
+         }} catch (e) {{ done(String(e)); }}",
+        make = file_transfer_js(name, bytes)
     ));
     assert_eq!(
         r,
