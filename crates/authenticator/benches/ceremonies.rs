@@ -150,6 +150,9 @@ fn bench_latchkey(c: &mut Criterion) {
         let started = std::time::Instant::now();
         let (vault, target) = seeded_vault(dir.path(), &keychain, n);
         eprintln!("seeded {n} passkeys in {:.1?}", started.elapsed());
+        if n == SIZES[SIZES.len() - 1] {
+            bench_parts(c, &vault, &target, n);
+        }
         let mut auth = Authenticator::new(vault, Approve);
 
         let mut group = c.benchmark_group("get_assertion");
@@ -308,6 +311,28 @@ mod peer {
     }
 }
 
+/// Where a getAssertion's time goes, piece by piece, at the largest vault: opening the passkey's
+/// records (what `store.get` does), parsing its PKCS#8 key (what the key cache saves), and
+/// taking the next counter (memory below the reserved ceiling; one flushed write per block).
+fn bench_parts(c: &mut Criterion, vault: &Vault, target: &[u8], n: usize) {
+    let mut group = c.benchmark_group("get_assertion_parts");
+    group.bench_with_input(BenchmarkId::new("open_records", n), &n, |b, _| {
+        b.iter(|| black_box(vault.get(target).expect("get")))
+    });
+    let record = vault.get(target).expect("get").expect("target");
+    group.bench_with_input(BenchmarkId::new("parse_pkcs8_key", n), &n, |b, _| {
+        b.iter(|| {
+            black_box(
+                CredentialKey::from_pkcs8(record.algorithm, &record.private_key).expect("key"),
+            )
+        })
+    });
+    group.bench_with_input(BenchmarkId::new("record_use", n), &n, |b, _| {
+        b.iter(|| black_box(vault.record_use(target, now()).expect("counter")))
+    });
+    group.finish();
+}
+
 fn bench_bare_sign(c: &mut Criterion) {
     // The floor: one P-256 ECDSA signature over authenticatorData (37 bytes) || clientDataHash.
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
@@ -319,13 +344,39 @@ fn bench_bare_sign(c: &mut Criterion) {
             black_box(sig)
         })
     });
+    // The floors of a makeCredential: one new key pair, and one durable write (the fsync of a
+    // small file; the vault's sled flush is one such).
+    group.bench_function("p256_keygen", |b| {
+        b.iter(|| black_box(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng)))
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut file = std::fs::File::create(dir.path().join("small")).expect("file");
+    group.bench_function("fsync_small_file", |b| {
+        b.iter(|| {
+            use std::io::{Seek, Write};
+            file.rewind().expect("seek");
+            file.write_all(&[7u8; 512]).expect("write");
+            file.sync_all().expect("fsync");
+        })
+    });
     group.finish();
+}
+
+/// Where criterion keeps its results: `CRITERION_HOME`, else `<target dir>/criterion`.
+fn criterion_dir() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("criterion")
 }
 
 /// Reads criterion's point estimates (mean, ns) back from target/criterion and prints each
 /// Latchkey figure as a ratio against the peers measured in this same run.
 fn print_ratios() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion");
+    let root = criterion_dir();
     let read = |group: &str, id: &str| -> Option<f64> {
         let path = root.join(group).join(id).join("new/estimates.json");
         let text = std::fs::read_to_string(path).ok()?;
@@ -366,6 +417,35 @@ fn print_ratios() {
     }
     if let Some(s) = sign {
         println!("bare p256 sign: {}", fmt(s));
+    }
+    let keygen = read("bare", "p256_keygen");
+    let fsync = read("bare", "fsync_small_file");
+    if let (Some(k), Some(f)) = (keygen, fsync) {
+        println!(
+            "makeCredential floors: p256 keygen {}, fsync of a small file {}",
+            fmt(k),
+            fmt(f)
+        );
+        for n in SIZES {
+            if let Some(ours) = read("make_credential", &format!("latchkey_sled_vault/{n}")) {
+                println!(
+                    "  makeCredential n={n}: {} = {:.1}x (keygen + fsync), {:.1}x fsync",
+                    fmt(ours),
+                    ours / (k + f),
+                    ours / f
+                );
+            }
+        }
+    }
+    let n = SIZES[SIZES.len() - 1];
+    println!("getAssertion parts at n={n} (mean):");
+    for part in ["open_records", "parse_pkcs8_key", "record_use"] {
+        if let Some(t) = read("get_assertion_parts", &format!("{part}/{n}")) {
+            let vs = sign
+                .map(|s| format!(" = {:.2}x p256 sign", t / s))
+                .unwrap_or_default();
+            println!("  {part:<16} {:>10}{vs}", fmt(t));
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 //! The authenticator object and the CTAP2 command dispatcher. Each command's logic lives in its
 //! own module (`make_credential.rs`, `get_assertion.rs`, ...), as `impl Authenticator` blocks.
 
+use std::sync::Arc;
+
 use crate::client_pin::PinUvState;
 use crate::error::{AuthenticatorError, CtapError};
 use crate::get_assertion::PendingAssertions;
+use crate::key_cache::KeyCache;
 use crate::store::CredentialStore;
 use crate::user::UserInteraction;
 
@@ -66,6 +69,9 @@ pub struct Authenticator<S, U> {
     pub(crate) pending: Option<PendingAssertions>,
     /// PIN/UV auth protocol state: key-agreement keys and the current pinUvAuthToken.
     pub(crate) pin_uv: PinUvState,
+    /// Parsed signing keys of recent sign-ins (`key_cache.rs`); shared with the owner of the
+    /// unlocked vault when the authenticator lives only for one ceremony.
+    pub(crate) keys: Arc<KeyCache>,
 }
 
 impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
@@ -80,7 +86,15 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
             config,
             pending: None,
             pin_uv: PinUvState::new(),
+            keys: Arc::new(KeyCache::new()),
         }
+    }
+
+    /// Uses `cache` for parsed signing keys: the session keeps one for as long as the vault is
+    /// unlocked and clears it at lock, while each ceremony gets a new authenticator.
+    pub fn with_key_cache(mut self, cache: Arc<KeyCache>) -> Self {
+        self.keys = cache;
+        self
     }
 
     pub fn store(&self) -> &S {

@@ -14,7 +14,6 @@ use crate::extensions::{
     cred_protect, GetAssertionExtensionInputs, GetAssertionExtensionOutputs, HmacSecretInput,
     HmacSecretOutput,
 };
-use crate::keys::CredentialKey;
 use crate::make_credential::{
     account_of, client_data_hash, descriptors_to_cbor, options_to_cbor, parse_descriptors,
     parse_options, CredentialDescriptor, Options, UserEntity,
@@ -330,7 +329,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         hmac_input: Option<&HmacSecretInput>,
         _discoverable: bool,
     ) -> Result<GetAssertionResponse, AuthenticatorError> {
-        let key = CredentialKey::from_pkcs8(rec.algorithm, &rec.private_key)?;
+        let key = self.keys.key_for(rec)?;
         let mut unsigned = GetAssertionExtensionOutputs::default();
         let mut ext_map = Vec::new();
         if let Some(input) = hmac_input {

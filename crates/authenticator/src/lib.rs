@@ -19,6 +19,7 @@ mod error;
 pub mod extensions;
 pub mod get_assertion;
 pub mod get_info;
+pub mod key_cache;
 pub mod keys;
 pub mod make_credential;
 pub mod pin_uv_auth_protocol;
@@ -28,6 +29,7 @@ mod user;
 
 pub use authenticator::{Authenticator, AuthenticatorConfig, Caller, Door, LATCHKEY_AAGUID};
 pub use error::{AuthenticatorError, CtapError};
+pub use key_cache::KeyCache;
 pub use store::{CredentialStore, MemoryStore};
 pub use user::{
     matching_accounts, Account, Approval, ApprovalRequest, Operation, Refusal, UserInteraction,

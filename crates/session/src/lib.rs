@@ -46,7 +46,9 @@ pub use links::{
 };
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
 pub use recovery::{RecoveryKitView, RecoveryState};
-pub use session::{passkey_view, Session, SessionError, UndoTicket, VaultStatus};
+pub use session::{
+    passkey_view, Session, SessionError, UndoTicket, VaultStatus, STATS_FLUSH_INTERVAL,
+};
 pub use settings::{Settings, Theme, VerificationPolicy};
 pub use transfer::{
     display_name, import_read, import_read_path, ImportItemView, ImportPreview, ImportProgress,

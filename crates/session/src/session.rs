@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_authenticator::client::{self, ClientError};
-use latchkey_authenticator::{Authenticator, Door, Operation};
+use latchkey_authenticator::{Authenticator, Door, KeyCache, Operation};
 use latchkey_bridge::protocol::AccountView;
 use latchkey_bridge::PasskeyView;
 use latchkey_vault::{alg, hex, KeyStore, PasskeyMeta, Vault, VaultError};
@@ -132,6 +132,29 @@ pub struct Session {
     pub(crate) staged_imports: crate::transfer::Staging,
     /// The recovery kit made with a new vault, until the app shows it (recovery.rs).
     pub(crate) new_kit: crate::recovery::NewKit,
+    /// Parsed signing keys of recent sign-ins, so a sign-in costs one signature; emptied at
+    /// lock, with the vault.
+    key_cache: Arc<KeyCache>,
+}
+
+/// How often the batched use statistics are written while the vault is unlocked: what a crash
+/// can lose of them ("last used", use count; never a counter step back, never a passkey).
+pub const STATS_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The thread behind [`Session::flush_stats`]; it ends at the first tick after the session is
+/// gone.
+fn start_stats_flusher(session: std::sync::Weak<Session>) {
+    let spawned = std::thread::Builder::new()
+        .name("latchkey-stats".into())
+        .spawn(move || loop {
+            std::thread::sleep(STATS_FLUSH_INTERVAL);
+            match session.upgrade() {
+                Some(s) => s.flush_stats(),
+                None => break,
+            }
+        });
+    // Without the thread the statistics are still written at lock and at quit.
+    drop(spawned);
 }
 
 pub(crate) fn now_unix() -> u64 {
@@ -164,7 +187,7 @@ impl Session {
         verifier: Box<dyn Verifier>,
         events: Arc<dyn SessionEvents>,
     ) -> Arc<Session> {
-        Arc::new(Session {
+        let session = Arc::new(Session {
             settings: Mutex::new(Settings::load(data_dir).strict_with_theme()),
             data_dir: data_dir.to_path_buf(),
             keystore,
@@ -180,7 +203,20 @@ impl Session {
             links: crate::links::LinkState::default(),
             staged_imports: crate::transfer::Staging::default(),
             new_kit: crate::recovery::NewKit::default(),
-        })
+            key_cache: Arc::new(KeyCache::new()),
+        });
+        start_stats_flusher(Arc::downgrade(&session));
+        session
+    }
+
+    /// Writes the use statistics batched in memory since the last write (the vault keeps them
+    /// there so a sign-in costs no disk write; see latchkey-vault's `usage.rs`). Runs every
+    /// [`STATS_FLUSH_INTERVAL`] on its own thread; lock and quit write them too. A failure is
+    /// retried at the next tick: the statistics stay in memory meanwhile.
+    pub fn flush_stats(&self) {
+        if let Some(v) = self.vault.lock().unwrap().as_ref() {
+            let _ = v.flush_usage();
+        }
     }
 
     /// How long a prompt waits for an answer (default 60 s) and how long a delete can be
@@ -501,6 +537,7 @@ impl Session {
         if let Some(v) = self.vault.lock().unwrap().take() {
             v.lock();
         }
+        self.key_cache.clear();
         *self.last_verified.lock().unwrap() = None;
         self.events.locked();
     }
@@ -977,7 +1014,8 @@ impl Session {
             self.wait_for_unlock(origin, &request)?;
         }
         let approver = PromptApprover::new(self, door, account, request);
-        let mut auth = Authenticator::new(SessionStore(self), approver);
+        let mut auth =
+            Authenticator::new(SessionStore(self), approver).with_key_cache(self.key_cache.clone());
         let result = run(&mut auth);
         let outcome = auth.user().take_outcome();
         let withdrawn = outcome

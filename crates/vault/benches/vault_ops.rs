@@ -1,16 +1,17 @@
-//! Vault costs at 10k passkeys, each against a peer measured in the same run: unlocking (keychain
+//! Vault costs at 100k passkeys, each against a peer measured in the same run: unlocking (keychain
 //! fetch + key check + sled open) and listing (open every details record) against a bare scan of
 //! the same number of same-sized values in a plain sled tree, which is the floor for "read it all
 //! from disk". Prints the ratios. Run through scripts/bench.sh (needs a Secret Service).
 
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::Criterion;
 use latchkey_vault::{alg, KeyStore, OsKeychain, PasskeyRecord, Vault};
 
-const N: u32 = 10_000;
+const N: u32 = 100_000;
+const GROUP: &str = "vault_100k";
 
 fn record(i: u32) -> PasskeyRecord {
     PasskeyRecord {
@@ -35,9 +36,19 @@ fn record(i: u32) -> PasskeyRecord {
     }
 }
 
+/// Where criterion keeps its results: `CRITERION_HOME`, else `<target dir>/criterion`.
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("criterion")
+}
+
 fn mean_ns(group: &str, id: &str) -> Option<f64> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/criterion")
+    let path = criterion_dir()
         .join(group)
         .join(id)
         .join("new/estimates.json");
@@ -57,11 +68,13 @@ fn main() {
         Vault::init(dir.path(), &keychain).expect("a Secret Service (use scripts/bench.sh)");
     let vault_id = vault.id().to_owned();
     let records: Vec<PasskeyRecord> = (0..N).map(record).collect();
-    for chunk in records.chunks(1000) {
+    let seeding = std::time::Instant::now();
+    for chunk in records.chunks(5_000) {
         vault.create_many(chunk).unwrap();
     }
     let value_len = serde_json::to_vec(&records[0]).unwrap().len();
     drop(vault);
+    eprintln!("seeded {N} passkeys in {:.1?}", seeding.elapsed());
 
     // The peer: a plain sled tree with N values of the same size, scanned end to end.
     let plain_dir = tempfile::tempdir().unwrap();
@@ -71,7 +84,7 @@ fn main() {
     }
     plain.flush().unwrap();
 
-    let mut g = c.benchmark_group("vault_10k");
+    let mut g = c.benchmark_group(GROUP);
     g.bench_function("unlock", |b| {
         b.iter(|| black_box(Vault::open(dir.path(), &keychain).unwrap()))
     });
@@ -94,10 +107,10 @@ fn main() {
     let _ = keychain.delete(&vault_id);
 
     let fmt = |ns: f64| format!("{:.2?}", Duration::from_nanos(ns as u64));
-    let scan = mean_ns("vault_10k", "plain_sled_scan");
+    let scan = mean_ns(GROUP, "plain_sled_scan");
     println!("\nvault with {N} passkeys (mean; ratio against a plain sled scan of {N} same-sized values, same run)");
     for id in ["unlock", "list", "find_by_rp", "plain_sled_scan"] {
-        if let (Some(t), Some(s)) = (mean_ns("vault_10k", id), scan) {
+        if let (Some(t), Some(s)) = (mean_ns(GROUP, id), scan) {
             println!("{id:<16} {:>10} {:>8.1}x", fmt(t), t / s);
         }
     }

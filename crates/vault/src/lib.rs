@@ -17,6 +17,7 @@
 //! vault.update_user(cred_id: &[u8], name: Option<&str>, display_name: Option<&str>) -> Result<(), VaultError>
 //! vault.delete(cred_id: &[u8]) -> Result<bool, VaultError>
 //! vault.record_use(cred_id: &[u8], now_unix: u64) -> Result<u32, VaultError> // the counter to sign with
+//! vault.flush_usage() -> Result<(), VaultError>                    // batched statistics to disk
 //! vault.contains(cred_id: &[u8]) -> Result<bool, VaultError>       // no record opened
 //! vault.lock(self)                                                   // drops the key, closes the db
 //! vault.id() -> &str                                                // names the keychain entry
@@ -48,6 +49,7 @@ mod seal;
 mod settings_mac;
 mod site_index;
 mod store;
+mod usage;
 
 pub use error::VaultError;
 pub use keychain::{DataKey, KeyStore, OsKeychain};
@@ -61,3 +63,4 @@ pub use recovery::{repair, RepairReport};
 pub use recovery_key::RecoveryKey;
 pub use recovery_kit::recovery_kit_html;
 pub use store::{default_data_dir, Vault};
+pub use usage::COUNTER_BLOCK;

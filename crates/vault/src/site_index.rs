@@ -46,10 +46,43 @@ fn batch_slots(batch: &Batch<'_>, rp_id: &str) -> Result<Vec<Slot>, VaultError> 
     Ok(out)
 }
 
-/// Adds passkeys' slots to their site's entries. One call per site and batch: the site's
-/// entries are counted once, so a large import stays linear.
+/// How many entries a site has as the batch would leave them. Positions are dense (a delete
+/// moves the last entry into the hole), so the count is the first missing position: found by
+/// doubling then halving, O(log n) existence checks that open nothing. Counting by reading
+/// every entry made importing many passkeys for one site quadratic (each chunk re-read all).
+fn batch_count(batch: &Batch<'_>, rp_id: &str) -> Result<usize, VaultError> {
+    let present = |position: u64| -> Result<bool, VaultError> {
+        let position = u32::try_from(position)
+            .map_err(|_| VaultError::Storage("too many passkeys for one site".into()))?;
+        batch.contains(
+            TreeId::SiteIndex,
+            &batch.keys().site_index_key(rp_id, position),
+        )
+    };
+    if !present(0)? {
+        return Ok(0);
+    }
+    // Invariant: `low` is present, `high` is missing.
+    let mut low = 0u64;
+    let mut high = 1u64;
+    while present(high)? {
+        low = high;
+        high *= 2;
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if present(mid)? {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    usize::try_from(high).map_err(|_| VaultError::Storage("too many passkeys for one site".into()))
+}
+
+/// Adds passkeys' slots to their site's entries.
 pub(crate) fn push(batch: &mut Batch<'_>, rp_id: &str, slots: &[Slot]) -> Result<(), VaultError> {
-    let first = batch_slots(batch, rp_id)?.len();
+    let first = batch_count(batch, rp_id)?;
     for (i, slot) in slots.iter().enumerate() {
         let key = batch.keys().site_index_key(rp_id, position_of(first + i)?);
         batch.put(TreeId::SiteIndex, &key, Zeroizing::new(slot.to_vec()));

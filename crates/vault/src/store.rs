@@ -31,6 +31,7 @@ use crate::record::{PasskeyMeta, PasskeyRecord};
 use crate::recovery_key::RecoveryKey;
 use crate::seal::Keys;
 use crate::site_index;
+use crate::usage::{Usage, UsageMap};
 use crate::VaultError;
 
 /// Format 2: versioned records, the manifest, the unlinkable site index.
@@ -107,6 +108,9 @@ pub struct Vault {
     data_key: DataKey,
     id: String,
     dir: PathBuf,
+    /// Counters and statistics of the passkeys used since the vault opened (`usage.rs`).
+    /// Lock order: this before `state`.
+    usage: Mutex<UsageMap>,
 }
 
 /// How long opening waits for sled's lock before calling the vault in use. sled lets go of its
@@ -309,6 +313,7 @@ impl Vault {
             data_key,
             id,
             dir: dir.to_path_buf(),
+            usage: Mutex::new(UsageMap::new()),
         }
     }
 
@@ -390,10 +395,19 @@ impl Vault {
     /// not open fails the whole listing with [`VaultError::CorruptRecord`] rather than hiding it.
     pub fn list(&self) -> Result<Vec<PasskeyMeta>, VaultError> {
         let mut out = Vec::with_capacity(self.trees.meta.len());
+        let usage = self.usage();
         for entry in self.trees.meta.iter() {
             let (slot, sealed) = entry.map_err(storage)?;
-            out.push(self.open_meta(&slot, &sealed)?);
+            let mut meta = self.open_meta(&slot, &sealed)?;
+            if let Some(u) = <[u8; 32]>::try_from(slot.as_ref())
+                .ok()
+                .and_then(|s| usage.get(&s))
+            {
+                u.apply_to_meta(&mut meta);
+            }
+            out.push(meta);
         }
+        drop(usage);
         out.sort_by_key(|m| m.created_at);
         Ok(out)
     }
@@ -413,10 +427,19 @@ impl Vault {
     /// One passkey's metadata (its private key stays sealed).
     pub fn meta(&self, credential_id: &[u8]) -> Result<Option<PasskeyMeta>, VaultError> {
         let slot = self.keys.credential_slot(credential_id);
-        match self.trees.meta.get(slot).map_err(storage)? {
-            Some(sealed) => self.open_meta(&slot, &sealed).map(Some),
-            None => Ok(None),
+        self.live_meta(&slot)
+    }
+
+    /// A slot's metadata with its live counter and statistics.
+    fn live_meta(&self, slot: &[u8; 32]) -> Result<Option<PasskeyMeta>, VaultError> {
+        let Some(sealed) = self.trees.meta.get(slot).map_err(storage)? else {
+            return Ok(None);
+        };
+        let mut meta = self.open_meta(slot, &sealed)?;
+        if let Some(u) = self.usage().get(slot) {
+            u.apply_to_meta(&mut meta);
         }
+        Ok(Some(meta))
     }
 
     /// Sets (or with `None` clears) the person's nickname for a passkey.
@@ -440,18 +463,95 @@ impl Vault {
         .map(|_| ())
     }
 
-    /// Records a sign-in and returns the signature counter to sign it with: the stored counter
-    /// plus one, written (with the time and one more use) and flushed before it returns. The
-    /// read and the write happen under the vault's write lock, so two overlapping sign-ins get
-    /// two different counters and the stored counter never goes back. At `u32::MAX` it stays
-    /// there rather than wrap to a value a site would have seen before.
+    /// Records a sign-in and returns the signature counter to sign it with: the last one plus
+    /// one, taken from memory below the passkey's reserved ceiling. When the reserved block is
+    /// used up, the next ceiling (with the statistics) is written and flushed before the counter
+    /// is returned, so no counter above what the disk allows ever leaves (`usage.rs`). The whole
+    /// step runs under the usage lock, so two overlapping sign-ins get two different counters.
+    /// At `u32::MAX` the counter stays there rather than wrap to a value a site has seen.
     pub fn record_use(&self, credential_id: &[u8], now_unix: u64) -> Result<u32, VaultError> {
-        self.update_meta(credential_id, |m| {
-            m.sign_count = m.sign_count.saturating_add(1);
-            m.last_used_at = Some(now_unix);
-            m.use_count = m.use_count.saturating_add(1);
-        })
-        .map(|m| m.sign_count)
+        let slot = self.keys.credential_slot(credential_id);
+        let mut usage = self.usage();
+        let current = match usage.get(&slot) {
+            Some(u) => *u,
+            None => {
+                let sealed = self
+                    .trees
+                    .meta
+                    .get(slot)
+                    .map_err(storage)?
+                    .ok_or(VaultError::NotFound)?;
+                Usage::from_stored(&self.open_meta(&slot, &sealed)?)
+            }
+        };
+        let (mut next, reserve) = current.next(now_unix);
+        if let Some(ceiling) = reserve {
+            let written = self.update_meta(credential_id, |m| {
+                m.sign_count = m.sign_count.max(ceiling);
+                m.last_used_at = next.last_used_at;
+                m.use_count = next.use_count;
+            })?;
+            next.ceiling = written.sign_count;
+            next.dirty = false;
+        }
+        usage.insert(slot, next);
+        Ok(next.counter)
+    }
+
+    /// Writes the statistics of passkeys used since the last write, in one transaction and one
+    /// flush (the session calls this every few seconds). Reserved counters stay reserved.
+    pub fn flush_usage(&self) -> Result<(), VaultError> {
+        self.write_usage(false)
+    }
+
+    /// Writes pending statistics; with `release`, also writes back each passkey's exact last
+    /// counter in place of its reserved ceiling (the vault is closing, or may as well be: the
+    /// next sign-in reserves again), so a clean restart continues without a jump.
+    fn write_usage(&self, release: bool) -> Result<(), VaultError> {
+        let mut usage = self.usage();
+        let pending: Vec<([u8; 32], Usage)> = usage
+            .iter()
+            .filter(|(_, u)| u.dirty || (release && u.counter < u.ceiling))
+            .map(|(s, u)| (*s, *u))
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.write(|batch| {
+            for (slot, u) in &pending {
+                // A passkey deleted since its last use has nothing left to update.
+                let Some(plain) = batch.get(TreeId::Meta, slot)? else {
+                    continue;
+                };
+                let mut meta = parse_meta(&plain)?;
+                meta.last_used_at = u.last_used_at;
+                meta.use_count = u.use_count;
+                if release {
+                    meta.sign_count = u.counter;
+                }
+                batch.put(
+                    TreeId::Meta,
+                    slot,
+                    Zeroizing::new(serde_json::to_vec(&meta).map_err(ser)?),
+                );
+            }
+            Ok(())
+        })?;
+        for (slot, written) in pending {
+            if let Some(u) = usage.get_mut(&slot) {
+                u.dirty = false;
+                if release {
+                    u.ceiling = written.counter;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn usage(&self) -> std::sync::MutexGuard<'_, UsageMap> {
+        // The map is only changed after the disk agrees with it, so a panic elsewhere cannot
+        // leave it ahead of what is safe.
+        self.usage.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes a passkey from every tree; `false` when there was none.
@@ -469,6 +569,7 @@ impl Vault {
             found = true;
             Ok(())
         })?;
+        self.usage().remove(&slot);
         Ok(found)
     }
 
@@ -498,7 +599,8 @@ impl Vault {
         Ok(out)
     }
 
-    /// Flushes, forgets the keys and closes the database.
+    /// Writes the batched statistics and exact counters (see `usage.rs`), flushes, forgets the
+    /// keys and closes the database. Dropping the vault does the same.
     pub fn lock(self) {
         drop(self);
     }
@@ -528,7 +630,10 @@ impl Vault {
         let Some(sealed_meta) = self.trees.meta.get(slot).map_err(storage)? else {
             return Ok(None);
         };
-        let meta = self.open_meta(slot, &sealed_meta)?;
+        let mut meta = self.open_meta(slot, &sealed_meta)?;
+        if let Some(u) = self.usage().get(slot) {
+            u.apply_to_meta(&mut meta);
+        }
         let plain = self
             .trees
             .open_record(&self.keys, TreeId::Secret, slot)?
@@ -594,6 +699,9 @@ fn parse_meta(plain: &[u8]) -> Result<PasskeyMeta, VaultError> {
 
 impl Drop for Vault {
     fn drop(&mut self) {
+        // Statistics and exact counters go to disk at lock and at quit; if this write fails,
+        // the reserved ceilings on disk still keep every counter ahead of what a site saw.
+        let _ = self.write_usage(true);
         let _ = self.db.flush();
     }
 }

@@ -89,3 +89,35 @@ fn lookups_stay_exact_through_deletes() {
     vault.create(&again).unwrap();
     assert_eq!(vault.find_by_rp("five.example").unwrap().len(), 4);
 }
+
+/// Chunks of every size around powers of two for one site, with deletes in between: the count
+/// that `push` finds by searching (not by reading every entry) must be exactly the site's
+/// number of passkeys, or entries would be lost past a hole or written over.
+#[test]
+fn chunked_imports_for_one_site_index_every_passkey_through_deletes() {
+    let (tv, vault) = TestVault::new();
+    let mut next = 0u32;
+    let mut live = Vec::new();
+    for size in [1usize, 1, 2, 3, 5, 7, 9, 15, 16, 17, 31, 33] {
+        let chunk: Vec<_> = (0..size)
+            .map(|_| {
+                next += 1;
+                record(next, "one.example", "u")
+            })
+            .collect();
+        vault.create_many(&chunk).unwrap();
+        live.extend(chunk);
+        // Every third chunk, delete one from the middle (the last entry moves into its place).
+        if size % 3 == 0 {
+            let gone = live.remove(live.len() / 2);
+            assert!(vault.delete(&gone.credential_id).unwrap());
+        }
+        assert_eq!(
+            ids(&vault.find_by_rp("one.example").unwrap()),
+            ids(&live),
+            "after a chunk of {size}"
+        );
+    }
+    vault.lock();
+    assert_eq!(index_keys(&tv).len(), live.len(), "no stray entry");
+}

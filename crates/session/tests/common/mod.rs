@@ -102,6 +102,13 @@ impl Fixture {
         self.session = Self::session_on(self.dir.path(), &self.gate, self.auto_lock);
     }
 
+    /// Quits without locking first: the session is dropped as the app's process drops it,
+    /// and a new one starts on the same data directory (locked).
+    pub fn quit_and_restart(&mut self) {
+        let fresh = Self::session_on(self.dir.path(), &self.gate, self.auto_lock);
+        drop(std::mem::replace(&mut self.session, fresh));
+    }
+
     pub fn vault_dir(&self) -> PathBuf {
         self.dir.path().join("vault")
     }
