@@ -39,9 +39,11 @@ pub fn vault_status(session: S<'_>) -> VaultStatus {
     session.status()
 }
 
+/// Off the main thread: with a large vault, reading and sorting the list takes a while, and
+/// the main thread draws both windows meanwhile.
 #[tauri::command]
-pub fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
-    session.list().map_err(text)
+pub async fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
+    blocking(&session, |s| s.list()).await
 }
 
 #[tauri::command]

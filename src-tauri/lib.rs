@@ -5,10 +5,12 @@
 //! - `commands.rs`: what the windows may call (each granted in capabilities/);
 //! - `transfer.rs`: the main window's Import & export view and recovery kit commands;
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
+//! - `bench_trace.rs`: timing marks for scripts/bench-browser.sh, only when asked for;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
 
 mod background;
+mod bench_trace;
 mod commands;
 mod deep_link;
 mod opener;
@@ -75,7 +77,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         // The prompt window is kept out of window-state: the plugin shows every window it has
         // no saved state for, which put an empty, always-on-top prompt over the screen at first
-        // start. The prompt window is shown only by windows.rs, while a prompt waits.
+        // start. The prompt window is made and shown only by windows.rs, while a prompt waits.
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_denylist(&[windows::PROMPT_LABEL])
@@ -86,7 +88,7 @@ pub fn run() {
             let session: Arc<Session> = Session::new(
                 &data_dir(),
                 Box::new(latchkey_vault::OsKeychain::new()),
-                latchkey_verify::platform_verifier(),
+                bench_trace::verifier(),
                 events,
             );
             app.manage(session.clone());
@@ -96,7 +98,6 @@ pub fn run() {
                 app.handle().clone(),
             ))));
             deep_link::start(app.handle());
-            windows::create_prompt_window(app.handle())?;
             windows::create_tray(app.handle());
             background::start(app.handle().clone(), session);
             Ok(())

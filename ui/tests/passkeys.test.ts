@@ -17,6 +17,7 @@ import {
   showsRpId,
   siteHue,
   siteName,
+  sortIntoGroups,
   sortPasskeys,
   HUES,
 } from '../src/lib/passkeys';
@@ -102,6 +103,37 @@ describe('sorting and grouping', () => {
     const b = passkey({ id: 'b', rpId: 'b.example', rpName: 'Same' });
     const groups = groupBySite(sortPasskeys([b, a]));
     expect(groups.map((g) => g.key)).toEqual(['a.example', 'b.example']);
+  });
+
+  it('sortIntoGroups gives exactly the groups of the flat sort, on awkward lists', () => {
+    // A small deterministic generator: names that tie under the collator (case, accents),
+    // numbers that sort numerically, one rpId under several rpNames, missing names.
+    let seed = 7;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return xs[seed % xs.length];
+    };
+    const rpIds = ['a.example', 'A.example', 'b.example', 'site2.example', 'site10.example', 'é.example'];
+    const rpNames = [null, '', 'Same', 'same', 'Émile', 'Emile', 'Site 9', 'Site 10', '\u200b'];
+    const users = [null, 'alice', 'Alice', 'user9', 'user10', 'bob'];
+    for (let round = 0; round < 20; round++) {
+      const list = Array.from({ length: 60 }, (_, i) =>
+        passkey({
+          id: `id${round}-${i}`,
+          rpId: pick(rpIds),
+          rpName: pick(rpNames),
+          userName: pick(users),
+          userDisplayName: pick(users),
+          nickname: pick([null, 'work', 'Work', 'home']),
+          createdAt: pick([1, 2, 3]),
+        }),
+      );
+      const expected = groupBySite(sortPasskeys(list));
+      const actual = sortIntoGroups(list);
+      expect(actual.map((g) => [g.key, g.title, g.subtitle, g.items.map((p) => p.id)])).toEqual(
+        expected.map((g) => [g.key, g.title, g.subtitle, g.items.map((p) => p.id)]),
+      );
+    }
   });
 
   it('flatIds gives the display order without headers', () => {

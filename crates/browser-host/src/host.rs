@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use crate::framing::{read_frame, write_frame, FrameError};
 use crate::launch;
 use crate::message::{self, Action, Fallback, HostError, HostRequest};
+use crate::trace;
 
 /// Requests answered at once; one more gets a `busy` fallback right away. A page has one or two
 /// calls open at a time, the popup one more: 16 is far above honest use and keeps a runaway
@@ -159,7 +160,7 @@ impl<W: Write> Shared<W> {
     }
 
     /// The answer to one request (run on its own thread); `tag` is a ceremony's.
-    fn answer(&self, action: Action, tag: Option<&str>) -> Result<Value, HostError> {
+    fn answer(&self, id: &Value, action: Action, tag: Option<&str>) -> Result<Value, HostError> {
         let dir = &self.config.data_dir;
         let not_running = |m: String| HostError::fallback(Fallback::NotRunning, m);
         match action {
@@ -185,13 +186,16 @@ impl<W: Write> Shared<W> {
                     let _one_start = self.starting.lock().unwrap_or_else(|p| p.into_inner());
                     launch::connect_or_start(dir, self.config.start_wait).map_err(not_running)?
                 };
+                trace::mark("app-connected", id);
                 if self.is_cancelled(tag) {
                     return Err(HostError::new(
                         "AbortError",
                         "the page withdrew the request before Latchkey received it",
                     ));
                 }
-                let result = call(&mut app, op)?;
+                let result = call(&mut app, op);
+                trace::mark("app-replied", id);
+                let result = result?;
                 // Unlock answers the status, as `status` shows it.
                 Ok(if unlock { running(result) } else { result })
             }
@@ -258,6 +262,7 @@ fn read_loop<R: Read, W: Write + Send + 'static>(
             }
         };
         let id = message::id_of(&frame);
+        trace::mark("request-read", &id);
         let request = match message::parse(&frame) {
             Ok(r) => r,
             Err(e) => {
@@ -282,13 +287,14 @@ fn read_loop<R: Read, W: Write + Send + 'static>(
             .spawn(move || {
                 let tag = request.tag().map(str::to_owned);
                 let HostRequest { id, action } = request;
-                let reply = match worker.answer(action, tag.as_deref()) {
+                let reply = match worker.answer(&id, action, tag.as_deref()) {
                     Ok(result) => message::ok_reply(&id, result),
                     Err(e) => message::error_reply(&id, &e),
                 };
                 if let Err(e) = worker.send(&id, &reply) {
                     eprintln!("latchkey-browser-host: cannot write a reply to the browser: {e}");
                 }
+                trace::mark("reply-written", &id);
                 worker.release(slot);
             });
         if let Err(e) = spawned {

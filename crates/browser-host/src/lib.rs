@@ -64,3 +64,4 @@ pub mod host;
 pub mod install;
 pub mod launch;
 pub mod message;
+pub mod trace;

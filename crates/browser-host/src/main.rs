@@ -9,6 +9,8 @@ use latchkey_browser_host::host::{serve, Config};
 use latchkey_browser_host::message::{error_reply, Fallback, HostError};
 
 fn main() {
+    // How long the browser's start of this process takes is one hop of a sign-in.
+    latchkey_browser_host::trace::mark("host-started", &serde_json::Value::Null);
     // Stdout carries frames only; `Stdout` (not its lock) so the reply threads can share it.
     let mut output = BufWriter::new(std::io::stdout());
     // The same vault the CLI and the app use: LATCHKEY_DATA_DIR, else the platform's dir.

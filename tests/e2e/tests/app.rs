@@ -237,6 +237,95 @@ fn a_stray_enter_does_not_approve_the_prompt() {
     assert_eq!(code, 3, "Escape denied: {err}");
 }
 
+/// Issue 11: a hidden prompt window used to hold a web process of its own (about 128 MiB PSS)
+/// for the app's whole life. Now no prompt window exists until a prompt arrives, and when it
+/// does its page runs in the main window's web process.
+#[test]
+#[ignore = "needs the built app, tauri-driver and a display; scripts/test.sh runs it"]
+fn the_prompt_window_costs_no_web_process_of_its_own() {
+    let (_tmp, _keychain, cli) = fresh_vault();
+    let data_dir = cli.data_dir.clone();
+    let passkey = seed(&cli, "example.com", "alice");
+    let rp = rp("example.com");
+    let d = start_app(&data_dir);
+    unlock(&d);
+    d.wait_count("[data-testid=\"passkey-row\"]", 1);
+    let app = app_pid(&data_dir).expect("the app's process");
+    assert_eq!(
+        d.window_handles().len(),
+        1,
+        "no prompt window before a prompt"
+    );
+    assert_eq!(web_processes(app).len(), 1, "idle: one web process");
+
+    let (_, pending) = cli_sign_in(&rp, &passkey, &data_dir);
+    d.switch_to_window("prompt", |t| t.contains("Approve"));
+    assert!(d.text(&d.by_testid("prompt-title")).contains("example.com"));
+    assert_eq!(
+        web_processes(app).len(),
+        1,
+        "the prompt's page runs in the main window's web process"
+    );
+    // The made-on-demand prompt answers like the old one (approving through it is what
+    // a_cli_sign_in_is_approved_or_denied_in_the_app_prompt checks): Escape denies.
+    wait_armed(&d, "deny-button");
+    d.press_key(ESCAPE);
+    let (code, _, err) = pending.join().unwrap();
+    assert_eq!(code, 3, "Escape denied: {err}");
+}
+
+/// The app serving `data_dir` (the newest `latchkey-app` process with it in its environment).
+fn app_pid(data_dir: &Path) -> Option<u32> {
+    let exe = target_bin("latchkey-app").canonicalize().ok()?;
+    let want = format!("LATCHKEY_DATA_DIR={}", data_dir.display());
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == exe))
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/environ"))
+                .unwrap_or_default()
+                .split(|b| *b == 0)
+                .any(|v| v == want.as_bytes())
+        })
+        .max()
+}
+
+/// The WebKit web content processes below process `app` (its children, or theirs where a
+/// sandbox sits between).
+fn web_processes(app: u32) -> Vec<u32> {
+    let parent_of = |p: u32| {
+        std::fs::read_to_string(format!("/proc/{p}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:"))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    let below_app = |mut p: u32| {
+        for _ in 0..8 {
+            match parent_of(p) {
+                Some(q) if q == app => return true,
+                Some(q) if q > 1 => p = q,
+                _ => return false,
+            }
+        }
+        false
+    };
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/comm"))
+                        .is_ok_and(|c| c.starts_with("WebKitWebProces"))
+                        && below_app(*p)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The whole X window tree, as xwininfo prints it.
 fn x_tree() -> String {
     let tree = Command::new("xwininfo")

@@ -205,9 +205,52 @@ export function searchKey(p: Passkey): string {
   return key.toLowerCase();
 }
 
+type Keyed = { p: Passkey; site: string; account: string; nick: string };
+
+function compareKeyed(a: Keyed, b: Keyed): number {
+  return (
+    collator.compare(a.site, b.site) ||
+    collator.compare(a.p.rpId, b.p.rpId) ||
+    collator.compare(a.account, b.account) ||
+    collator.compare(a.nick, b.nick) ||
+    a.p.createdAt - b.p.createdAt ||
+    (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0)
+  );
+}
+
+/**
+ * Exactly `groupBySite(sortPasskeys(list))`, with far fewer comparisons: rows are bucketed by
+ * rpId first (one pass), each bucket is sorted on its own, and the buckets are ordered by their
+ * first rows. Why: a collator comparison is slow, and the flat sort spends most of its
+ * n log n comparisons between rows of different sites that the grouping then puts apart
+ * anyway; this is most of the time from unlock to the first painted list with 10 000 passkeys.
+ * The same order because groupBySite puts a group where its first (smallest) row falls.
+ */
+export function sortIntoGroups(list: readonly Passkey[]): SiteGroup[] {
+  const buckets = new Map<string, Keyed[]>();
+  for (const p of list) {
+    const k: Keyed = { p, site: siteName(p), account: accountName(p), nick: clean(p.nickname) };
+    const b = buckets.get(p.rpId);
+    if (b) b.push(k);
+    else buckets.set(p.rpId, [k]);
+  }
+  const sorted = [...buckets.values()];
+  for (const b of sorted) b.sort(compareKeyed);
+  sorted.sort((a, b) => compareKeyed(a[0], b[0]));
+  return sorted.map((b) => {
+    const first = b[0].p;
+    return {
+      key: first.rpId,
+      title: siteName(first),
+      subtitle: showsRpId(first) ? first.rpId : null,
+      items: b.map((k) => k.p),
+    };
+  });
+}
+
 /** Sort, group and key the list. O(n log n), once per load — not per keystroke. */
 export function buildSearchIndex(list: readonly Passkey[]): SearchIndex {
-  const sorted = groupBySite(sortPasskeys(list));
+  const sorted = sortIntoGroups(list);
   const n = list.length;
   const passkeys: Passkey[] = new Array(n);
   const keys: string[] = new Array(n);
