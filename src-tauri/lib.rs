@@ -6,6 +6,7 @@
 //! - `transfer.rs`: the main window's Import & export view and recovery kit commands;
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
 //! - `bench_trace.rs`: timing marks for scripts/bench-browser.sh, only when asked for;
+//! - `webkit_memory.rs`: WebKit settings that keep the app light;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
 
@@ -17,6 +18,8 @@ mod opener;
 #[cfg(test)]
 mod tests;
 mod transfer;
+#[cfg(target_os = "linux")]
+mod webkit_memory;
 mod windows;
 
 use std::sync::Arc;
@@ -65,6 +68,9 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
 
 /// Starts the app.
 pub fn run() {
+    // Before WebKit (or any thread) starts: it reads these once.
+    #[cfg(target_os = "linux")]
+    webkit_memory::apply();
     tauri::Builder::default()
         // First: a second launch (e.g. `xdg-open latchkey://open?url=…`) is folded into this
         // one; with its "deep-link" feature the link goes to the deep-link plugin's handler

@@ -1,11 +1,16 @@
 //! Windows and what they hear: session events become Tauri events, and the approval-prompt
-//! window is made when a prompt arrives, raised and focused while one waits, hidden when none
-//! does, and closed a while after the last one.
+//! window is made hidden at unlock, raised and focused while a prompt waits, hidden when none
+//! does, and closed at lock.
 //!
-//! Why the prompt window is not kept: a window costs its page's memory for as long as it lives
-//! (a whole web process when it had one of its own: about 128 MiB PSS of a 375 MiB idle app).
-//! It shares the main window's web process instead (see [`create_prompt_window`]), so making
-//! it when needed is quick: no process to start, only a small page to load.
+//! Why the prompt window is made at unlock and not when a prompt comes: making it (a webview,
+//! its page loaded and drawn) took about 290 ms in a release build, so the first prompt showed
+//! that much later; a hidden window with its page loaded shows at once (about 110 ms from the
+//! request, most of it the request's own path). It costs little: its page runs in the main
+//! window's web process (see [`create_prompt_window`]), so no WebKit process of its own (that
+//! used to be about 128 MiB PSS of a 375 MiB idle app), only its page's DOM and script. While
+//! locked nothing can be signed, so it is closed at lock; a prompt that comes while locked
+//! (the browser asking to unlock) makes it on demand, and it is closed again
+//! [`PROMPT_LINGER`] after the last prompt unless the vault was unlocked since.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,9 +22,9 @@ use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 pub const MAIN_LABEL: &str = "main";
 pub const PROMPT_LABEL: &str = "prompt";
 
-/// How long the prompt window outlives the last prompt, hidden: prompts come in bursts (a
-/// sign-in right after a sign-up, a page asking twice), and those after the first then show at
-/// once; after this the window and its page's memory are given back.
+/// How long a prompt window made while locked outlives the last prompt, hidden: prompts come in
+/// bursts (an unlock, then the sign-in that asked for it), and those after the first then show
+/// at once; after this, unless the vault is unlocked (then it stays, ready), it is closed.
 pub const PROMPT_LINGER: Duration = Duration::from_secs(30);
 
 pub struct WindowEvents {
@@ -48,9 +53,25 @@ impl SessionEvents for WindowEvents {
     }
     fn locked(&self) {
         self.emit("locked");
+        let app = self.app.clone();
+        let _ = self.app.run_on_main_thread(move || {
+            if prompt_waiting(&app) {
+                return;
+            }
+            if let Some(w) = app.get_webview_window(PROMPT_LABEL) {
+                let _ = w.destroy();
+            }
+        });
     }
     fn unlocked(&self) {
         self.emit("unlocked");
+        let app = self.app.clone();
+        // Ready for the first prompt; window calls belong on the main thread.
+        let _ = self.app.run_on_main_thread(move || {
+            if app.get_webview_window(PROMPT_LABEL).is_none() {
+                create_prompt_window(&app, false);
+            }
+        });
     }
     fn settings_changed(&self) {
         self.emit("settings-changed");
@@ -84,7 +105,7 @@ impl SessionEvents for WindowEvents {
                         let _ = w.show();
                         let _ = w.set_focus();
                     }
-                    None => create_prompt_window(&app),
+                    None => create_prompt_window(&app, true),
                 }
             } else if let Some(w) = app.get_webview_window(PROMPT_LABEL) {
                 let _ = w.hide();
@@ -95,7 +116,7 @@ impl SessionEvents for WindowEvents {
 }
 
 /// Closes the hidden prompt window after [`PROMPT_LINGER`], unless a prompt came (or went)
-/// since `mine`, or one waits.
+/// since `mine`, one waits, or the vault is unlocked (then it stays ready for the next prompt).
 fn close_prompt_later(app: AppHandle, generation: Arc<AtomicU64>, mine: u64) {
     std::thread::spawn(move || {
         std::thread::sleep(PROMPT_LINGER);
@@ -104,7 +125,10 @@ fn close_prompt_later(app: AppHandle, generation: Arc<AtomicU64>, mine: u64) {
         }
         let handle = app.clone();
         let _ = app.run_on_main_thread(move || {
-            if generation.load(Ordering::SeqCst) != mine || prompt_waiting(&handle) {
+            if generation.load(Ordering::SeqCst) != mine
+                || prompt_waiting(&handle)
+                || is_unlocked(&handle)
+            {
                 return;
             }
             if let Some(w) = handle.get_webview_window(PROMPT_LABEL) {
@@ -123,21 +147,34 @@ fn prompt_waiting(app: &AppHandle) -> bool {
         .is_some_and(|s| s.current_prompt().is_some())
 }
 
-/// Makes the prompt window, shown and focused (only called while a prompt waits; its page
-/// asks for the prompt when it loads). Where the main window's webview is at hand (Linux) the
+fn is_unlocked(app: &AppHandle) -> bool {
+    app.try_state::<std::sync::Arc<latchkey_session::Session>>()
+        .is_some_and(|s| !s.status().locked)
+}
+
+/// Makes the prompt window: `shown` (and focused) while a prompt waits, else hidden, ready for
+/// the next one (its page asks for the prompt when it loads and again at each change). Where the main window's webview is at hand (Linux) the
 /// prompt's page runs in the main window's web process: no process to start (the first prompt
 /// shows sooner) and none to keep. Both pages are the app's own, and which window may call
 /// what is still decided per window (capabilities/, `answer_prompt`), not per process.
-pub fn create_prompt_window(app: &AppHandle) {
+pub fn create_prompt_window(app: &AppHandle, shown: bool) {
     #[cfg(target_os = "linux")]
     if let Some(main) = app.get_webview_window(MAIN_LABEL) {
         let handle = app.clone();
         // The webview is handed over on the main thread, where windows are made.
         let asked = main.with_webview(move |view| {
-            if handle.get_webview_window(PROMPT_LABEL).is_some() || !prompt_waiting(&handle) {
+            // Shown only while a prompt waits: a prompt window with nothing to ask trains
+            // people to click it away.
+            let shown = shown && prompt_waiting(&handle);
+            // Made meanwhile (the one made hidden at unlock, when a prompt came at once).
+            if let Some(w) = handle.get_webview_window(PROMPT_LABEL) {
+                if shown {
+                    let _ = w.show();
+                    let _ = w.set_focus();
+                }
                 return;
             }
-            let built = prompt_builder(&handle)
+            let built = prompt_builder(&handle, shown)
                 .with_related_view(view.inner())
                 .build();
             if let Err(e) = built {
@@ -148,12 +185,12 @@ pub fn create_prompt_window(app: &AppHandle) {
             return;
         }
     }
-    if let Err(e) = prompt_builder(app).build() {
+    if let Err(e) = prompt_builder(app, shown && prompt_waiting(app)).build() {
         eprintln!("latchkey: the approval window could not open ({e})");
     }
 }
 
-fn prompt_builder(app: &AppHandle) -> WebviewWindowBuilder<'_, tauri::Wry, AppHandle> {
+fn prompt_builder(app: &AppHandle, shown: bool) -> WebviewWindowBuilder<'_, tauri::Wry, AppHandle> {
     WebviewWindowBuilder::new(app, PROMPT_LABEL, WebviewUrl::App("prompt.html".into()))
         .title("Latchkey — approve")
         .inner_size(420.0, 540.0)
@@ -161,7 +198,8 @@ fn prompt_builder(app: &AppHandle) -> WebviewWindowBuilder<'_, tauri::Wry, AppHa
         .maximizable(false)
         .minimizable(false)
         .always_on_top(true)
-        .focused(true)
+        .visible(shown)
+        .focused(shown)
         .center()
 }
 

@@ -103,11 +103,13 @@ fn app_pid(exe: &Path) -> Option<u32> {
         .max()
 }
 
-/// PSS of the app and of each of its WebKit processes: (name, MiB), app first.
+/// PSS of the newest app running `exe` and of each of its WebKit processes.
 fn memory(exe: &Path) -> Memory {
-    let Some(app) = app_pid(exe) else {
-        return vec![];
-    };
+    app_pid(exe).map(memory_of).unwrap_or_default()
+}
+
+/// PSS of the app `app` and of each of its WebKit processes: (name, MiB), app first.
+fn memory_of(app: u32) -> Memory {
     let mib = |p| pss_kib(p) as f64 / 1024.0;
     let mut out = vec![("app".to_owned(), mib(app))];
     // Its children, or theirs where a sandbox (bwrap) sits between.
@@ -300,6 +302,57 @@ fn measure(profile: &str, n: u32, with_prompt: bool) -> Figures {
     }
 }
 
+/// How long the app is left alone before its memory is read: the list is painted and the
+/// WebKit processes have settled long before.
+const SETTLE: Duration = Duration::from_secs(8);
+
+/// Memory of the app started plainly, as a person starts it: no tauri-driver and no
+/// WebKitWebDriver automation session in its web process (the figures above run under one,
+/// which keeps its own state there). It is unlocked through its socket with the browser
+/// extension's `unlock` op (the OS check runs as for any unlock), then left alone.
+/// `env` is added to the app's environment (to compare WebKit settings in one run).
+/// Returns (at the lock screen, unlocked).
+fn measure_plain(profile: &str, n: u32, env: &[(&str, &str)]) -> (Memory, Memory) {
+    use latchkey_bridge::protocol::{Door, Op};
+    use latchkey_bridge::BridgeClient;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = tmp.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let vault_id = seed(&dir, n);
+    let mut app = Command::new(bin(profile, "latchkey-app"))
+        .env("LATCHKEY_DATA_DIR", &dir)
+        .env("XDG_CONFIG_HOME", &config)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the app (cargo build -p latchkey-app)");
+    let until = Instant::now() + Duration::from_secs(60);
+    let mut client = loop {
+        if let Ok(Some(mut c)) = BridgeClient::connect(&dir, Door::Program) {
+            if c.call(Op::Status).is_ok() {
+                break c;
+            }
+        }
+        assert!(Instant::now() < until, "the app's socket did not answer");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(SETTLE);
+    let locked = memory_of(app.id());
+    client
+        .call(Op::Unlock)
+        .expect("unlock through the app's socket");
+    std::thread::sleep(SETTLE);
+    let unlocked = memory_of(app.id());
+    let _ = client.call(Op::Lock);
+    let _ = app.kill();
+    let _ = app.wait();
+    let _ = OsKeychain::new().delete(&vault_id);
+    (locked, unlocked)
+}
+
 fn print_memory(label: &str, m: &[(String, f64)]) {
     let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v:.0}")).collect();
     println!(
@@ -309,8 +362,32 @@ fn print_memory(label: &str, m: &[(String, f64)]) {
     );
 }
 
+/// WebKit's own defaults for what the app sets to save memory (see src-tauri/webkit_memory.rs):
+/// the app reads this switch only to let this bench print before beside after.
+const WEBKIT_DEFAULTS: (&str, &str) = ("LATCHKEY_BENCH_WEBKIT_DEFAULTS", "1");
+
+fn plain_figures(profile: &str) {
+    println!(
+        "The app started plainly (no WebDriver), unlocked through its socket, {}s later:",
+        SETTLE.as_secs()
+    );
+    for (label, n, env) in [
+        ("10, as built", 10, &[][..]),
+        ("10, WebKit defaults", 10, &[WEBKIT_DEFAULTS][..]),
+        ("10 000, as built", 10_000, &[][..]),
+    ] {
+        let (locked, unlocked) = measure_plain(profile, n, env);
+        print_memory(&format!("lock screen, {label}"), &locked);
+        print_memory(&format!("unlocked, {label}"), &unlocked);
+    }
+}
+
 fn main() {
     let profile = profile();
+    if std::env::var_os("LATCHKEY_BENCH_PLAIN_ONLY").is_some() {
+        plain_figures(&profile);
+        return;
+    }
     let small = measure(&profile, 10, true);
     let big = measure(&profile, 10_000, false);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -357,6 +434,9 @@ fn main() {
         "Mi",
     );
     println!("Memory (PSS per process):");
+    println!(
+        "  (under tauri-driver: its WebKitWebDriver automation session lives in the web process)"
+    );
     print_memory("idle, 10 passkeys", &small.idle);
     print_memory("idle, 10 000 passkeys", &big.idle);
     if let Some((cold, warm, open, closed)) = &small.prompt {
@@ -366,4 +446,5 @@ fn main() {
         println!("  cold (no prompt window yet)        {cold:>8.1}ms");
         println!("  warm (hidden prompt window)        {warm:>8.1}ms");
     }
+    plain_figures(&profile);
 }
