@@ -142,7 +142,11 @@ export class App {
     const d = await WebDriver.start({
       command: "tauri-driver",
       args: (port, native) => ["--port", String(port), "--native-port", String(native)],
-      env: { ...process.env, ...vault.env, XDG_CONFIG_HOME: config, ...env },
+      // WebKit's default (accelerated compositing): WebKitWebDriver answers clicks and
+      // screenshots after the page's next composited frame, which a static page drawn without
+      // compositing (the app's own memory-saving default, src-tauri/webkit_memory.rs) never
+      // sends, so every such call would hang. The app's behaviour does not depend on it.
+      env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: "0", ...vault.env, XDG_CONFIG_HOME: config, ...env },
       capabilities: { browserName: "wry", "tauri:options": { application: bin("latchkey-app") } },
     });
     const app = new App(d);
