@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { launchChromium, virtualAuthenticator } from "./lib/chromium.js";
-import { signedInAs, startSignUp } from "./lib/demo.js";
+import { openSignedOut, signedInAs, startSignUp } from "./lib/demo.js";
 import { App, freshVault, installHost, startDemoSite } from "./lib/latchkey.js";
 
 /** The prompt ignores input this long after it shows (ui/src/lib/prompt.ts), against stray keys. */
@@ -138,7 +138,9 @@ try {
   // Through the browser's own WebAuthn (DevTools virtual authenticator), same demo page.
   plain = await launchChromium({ extension: false });
   const vpage = await plain.context.newPage();
-  await vpage.goto(`${site.url}/account`);
+  // Settled on the home page first: the account page's own redirect would cut the sign-up's
+  // navigation short ("interrupted by another navigation").
+  await openSignedOut(vpage, site);
   await virtualAuthenticator(plain.context, vpage);
   await startSignUp(vpage, site, "bench-va");
   await signedInAs(vpage, "bench-va");
