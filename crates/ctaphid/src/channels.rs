@@ -1,0 +1,110 @@
+//! Channel ids (CTAP 2.1 §11.2.3): the device hands each client a CID through INIT on the
+//! broadcast channel; requests on any other CID are refused, so one client's stray packets
+//! cannot land in another's transaction. CIDs are never 0 and never the broadcast id.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+use crate::packet::{BROADCAST_CID, CTAPHID_INIT, ERR_INVALID_CHANNEL, RESERVED_CID};
+
+/// How many channels are remembered. Every client run allocates one and never frees it, so
+/// the table is capped; the least recently used channel is forgotten first.
+pub const MAX_CHANNELS: usize = 1024;
+
+/// The allocated channels.
+#[derive(Debug)]
+pub struct Channels {
+    /// CID → last use (a logical clock), for evicting the least recently used.
+    allocated: HashMap<u32, u64>,
+    next: u32,
+    clock: u64,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Channels {
+    /// An empty table whose first CID is unpredictable, so a client still holding a CID from
+    /// a previous run of the device is unlikely to collide with a new client's.
+    pub fn new() -> Self {
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        Channels {
+            allocated: HashMap::new(),
+            next: seed as u32,
+            clock: 0,
+        }
+    }
+
+    /// Hands out a new CID (never 0, never broadcast, never one in use).
+    pub fn allocate(&mut self) -> u32 {
+        loop {
+            let cid = self.next;
+            self.next = self.next.wrapping_add(1);
+            if cid == RESERVED_CID || cid == BROADCAST_CID || self.allocated.contains_key(&cid) {
+                continue;
+            }
+            if self.allocated.len() >= MAX_CHANNELS {
+                if let Some(oldest) = self
+                    .allocated
+                    .iter()
+                    .min_by_key(|(_, used)| **used)
+                    .map(|(cid, _)| *cid)
+                {
+                    self.allocated.remove(&oldest);
+                }
+            }
+            self.clock += 1;
+            self.allocated.insert(cid, self.clock);
+            return cid;
+        }
+    }
+
+    /// Whether `cid` was allocated (and not yet evicted).
+    pub fn is_allocated(&self, cid: u32) -> bool {
+        self.allocated.contains_key(&cid)
+    }
+
+    /// Records a use of `cid`, so active clients are not evicted.
+    pub fn touch(&mut self, cid: u32) {
+        self.clock += 1;
+        let clock = self.clock;
+        if let Some(used) = self.allocated.get_mut(&cid) {
+            *used = clock;
+        }
+    }
+
+    /// How many channels are remembered.
+    pub fn len(&self) -> usize {
+        self.allocated.len()
+    }
+
+    /// Whether no channel was allocated yet.
+    pub fn is_empty(&self) -> bool {
+        self.allocated.is_empty()
+    }
+
+    /// Whether a request `cmd` may come on `cid`: CID 0 never, the broadcast CID only for
+    /// INIT, others only once allocated. The error is the CTAPHID_ERROR code.
+    pub fn check(&self, cid: u32, cmd: u8) -> Result<(), u8> {
+        if cid == RESERVED_CID {
+            return Err(ERR_INVALID_CHANNEL);
+        }
+        if cid == BROADCAST_CID {
+            return if cmd == CTAPHID_INIT {
+                Ok(())
+            } else {
+                Err(ERR_INVALID_CHANNEL)
+            };
+        }
+        if self.is_allocated(cid) {
+            Ok(())
+        } else {
+            Err(ERR_INVALID_CHANNEL)
+        }
+    }
+}
