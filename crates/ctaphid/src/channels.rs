@@ -40,6 +40,16 @@ impl Channels {
         }
     }
 
+    /// A table whose first CID is `first` (then counting up): for the fuzz target and tests,
+    /// which need to know the CIDs in advance. The device uses [`Channels::new`].
+    pub fn starting_at(first: u32) -> Self {
+        Channels {
+            allocated: HashMap::new(),
+            next: first,
+            clock: 0,
+        }
+    }
+
     /// Hands out a new CID (never 0, never broadcast, never one in use).
     pub fn allocate(&mut self) -> u32 {
         loop {
@@ -128,8 +138,7 @@ mod tests {
 
     #[test]
     fn allocation_skips_zero_and_broadcast_when_the_counter_wraps() {
-        let mut channels = Channels::new();
-        channels.next = BROADCAST_CID;
+        let mut channels = Channels::starting_at(BROADCAST_CID);
         let first = channels.allocate();
         assert_eq!(first, 1, "0xffffffff and 0 are skipped");
     }
