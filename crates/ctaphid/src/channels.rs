@@ -40,6 +40,16 @@ impl Channels {
         }
     }
 
+    /// A table whose first CID is `first` (then counting up): for the fuzz target and tests,
+    /// which need to know the CIDs in advance. The device uses [`Channels::new`].
+    pub fn starting_at(first: u32) -> Self {
+        Channels {
+            allocated: HashMap::new(),
+            next: first,
+            clock: 0,
+        }
+    }
+
     /// Hands out a new CID (never 0, never broadcast, never one in use).
     pub fn allocate(&mut self) -> u32 {
         loop {
@@ -106,5 +116,77 @@ impl Channels {
         } else {
             Err(ERR_INVALID_CHANNEL)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::{CTAPHID_CBOR, CTAPHID_PING};
+
+    #[test]
+    fn allocated_channels_are_distinct_and_never_reserved() {
+        let mut channels = Channels::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..500 {
+            let cid = channels.allocate();
+            assert_ne!(cid, RESERVED_CID);
+            assert_ne!(cid, BROADCAST_CID);
+            assert!(seen.insert(cid), "CID {cid:#x} handed out twice");
+        }
+    }
+
+    #[test]
+    fn allocation_skips_zero_and_broadcast_when_the_counter_wraps() {
+        let mut channels = Channels::starting_at(BROADCAST_CID);
+        let first = channels.allocate();
+        assert_eq!(first, 1, "0xffffffff and 0 are skipped");
+    }
+
+    #[test]
+    fn cid_zero_is_an_invalid_channel() {
+        let channels = Channels::new();
+        assert_eq!(channels.check(0, CTAPHID_INIT), Err(ERR_INVALID_CHANNEL));
+        assert_eq!(channels.check(0, CTAPHID_PING), Err(ERR_INVALID_CHANNEL));
+    }
+
+    #[test]
+    fn broadcast_is_only_for_init() {
+        let channels = Channels::new();
+        assert_eq!(channels.check(BROADCAST_CID, CTAPHID_INIT), Ok(()));
+        assert_eq!(
+            channels.check(BROADCAST_CID, CTAPHID_CBOR),
+            Err(ERR_INVALID_CHANNEL)
+        );
+    }
+
+    #[test]
+    fn unallocated_cid_is_refused_until_allocated() {
+        let mut channels = Channels::new();
+        let cid = channels.allocate();
+        assert_eq!(channels.check(cid, CTAPHID_CBOR), Ok(()));
+        assert_eq!(
+            channels.check(cid.wrapping_add(1000), CTAPHID_CBOR),
+            Err(ERR_INVALID_CHANNEL)
+        );
+    }
+
+    #[test]
+    fn table_is_capped_and_forgets_the_least_recently_used() {
+        let mut channels = Channels::new();
+        let first = channels.allocate();
+        let second = channels.allocate();
+        for _ in 0..MAX_CHANNELS - 2 {
+            channels.allocate();
+        }
+        assert_eq!(channels.len(), MAX_CHANNELS);
+        channels.touch(first);
+        channels.allocate();
+        assert_eq!(channels.len(), MAX_CHANNELS);
+        assert!(channels.is_allocated(first), "recently used channel kept");
+        assert!(
+            !channels.is_allocated(second),
+            "least recently used channel forgotten"
+        );
     }
 }

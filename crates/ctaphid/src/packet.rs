@@ -184,3 +184,109 @@ fn single_report(cid: u32, cmd: u8, data: &[u8]) -> [u8; REPORT_LEN] {
     report[7..7 + len].copy_from_slice(&data[..len]);
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_packet_fields_are_read_big_endian() {
+        let mut report = [0u8; REPORT_LEN];
+        report[..4].copy_from_slice(&[0x01, 0x02, 0x03, 0x04]);
+        report[4] = CTAPHID_CBOR;
+        report[5] = 0x01;
+        report[6] = 0x2c;
+        report[7] = 0xaa;
+        match Packet::parse(&report) {
+            Packet::Init {
+                cid,
+                cmd,
+                bcnt,
+                data,
+            } => {
+                assert_eq!(cid, 0x0102_0304);
+                assert_eq!(cmd, CTAPHID_CBOR);
+                assert_eq!(bcnt, 300);
+                assert_eq!(data.len(), INIT_DATA_LEN);
+                assert_eq!(data[0], 0xaa);
+            }
+            other => panic!("not an init packet: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn continuation_packet_has_seq_and_59_bytes() {
+        let mut report = [0u8; REPORT_LEN];
+        report[..4].copy_from_slice(&0xdead_beefu32.to_be_bytes());
+        report[4] = 0x7f;
+        report[5] = 0x11;
+        let packet = Packet::parse(&report);
+        assert_eq!(packet.cid(), 0xdead_beef);
+        match packet {
+            Packet::Cont { seq, data, .. } => {
+                assert_eq!(seq, MAX_SEQ);
+                assert_eq!(data.len(), CONT_DATA_LEN);
+                assert_eq!(data[0], 0x11);
+            }
+            other => panic!("not a continuation packet: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fragment_of_an_empty_message_is_one_report() {
+        let reports = fragment(7, CTAPHID_WINK, &[]).unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(&reports[0][..7], &[0, 0, 0, 7, CTAPHID_WINK, 0, 0]);
+        assert!(reports[0][7..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn fragment_splits_57_then_59_and_numbers_from_zero() {
+        let payload: Vec<u8> = (0..200u16).map(|i| i as u8).collect();
+        let reports = fragment(0x0a0b0c0d, CTAPHID_PING, &payload).unwrap();
+        // 57 + 59 + 59 = 175 < 200 <= 234
+        assert_eq!(reports.len(), 4);
+        assert_eq!(&reports[0][5..7], &200u16.to_be_bytes());
+        assert_eq!(&reports[0][7..], &payload[..57]);
+        for (i, report) in reports[1..].iter().enumerate() {
+            assert_eq!(&report[..4], &0x0a0b0c0du32.to_be_bytes());
+            assert_eq!(report[4], i as u8);
+        }
+        assert_eq!(&reports[3][5..5 + 25], &payload[175..]);
+        assert!(reports[3][30..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn fragment_of_the_largest_message_ends_at_seq_127() {
+        let payload = vec![0x5a; MAX_MESSAGE];
+        let reports = fragment(1, CTAPHID_CBOR, &payload).unwrap();
+        assert_eq!(reports.len(), 129);
+        assert_eq!(reports[128][4], MAX_SEQ);
+        assert_eq!(reports[128][REPORT_LEN - 1], 0x5a);
+    }
+
+    #[test]
+    fn fragment_refuses_a_message_over_the_maximum() {
+        let payload = vec![0; MAX_MESSAGE + 1];
+        assert_eq!(
+            fragment(1, CTAPHID_CBOR, &payload),
+            Err(MessageTooLong {
+                len: MAX_MESSAGE + 1
+            })
+        );
+    }
+
+    #[test]
+    fn error_and_keepalive_reports_carry_one_byte() {
+        let error = error_report(5, ERR_CHANNEL_BUSY);
+        assert_eq!(
+            &error[..8],
+            &[0, 0, 0, 5, CTAPHID_ERROR, 0, 1, ERR_CHANNEL_BUSY]
+        );
+        let keepalive = keepalive_report(5, STATUS_UPNEEDED);
+        assert_eq!(
+            &keepalive[..8],
+            &[0, 0, 0, 5, CTAPHID_KEEPALIVE, 0, 1, STATUS_UPNEEDED]
+        );
+    }
+}
