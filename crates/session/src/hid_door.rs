@@ -42,8 +42,38 @@ pub struct HidDoor {
     /// The hidraw node of our device, once it is known (the kernel adds it just after the
     /// device is created).
     node: Mutex<Option<PathBuf>>,
-    /// How to find the node: the device's name (and `uniq`, when the device has one).
-    device: Option<(String, String)>,
+    /// How to find the node: the device's uniq string (HID_UNIQ in sysfs).
+    uniq: Option<String>,
+    /// Told about each request once it is answered (`latchkey hid serve` prints a line).
+    observer: Option<Box<dyn Fn(&Answered) + Send + Sync>>,
+}
+
+/// One request the door answered, for a log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub channel: u32,
+    /// The CTAP command byte (0x01 makeCredential, ...).
+    pub command: u8,
+    /// The answer's CTAP status byte (0 = success).
+    pub status: u8,
+    /// The program(s) holding the device, when found.
+    pub client: Option<String>,
+    pub elapsed: std::time::Duration,
+}
+
+/// The CTAP command's name as the spec writes it, for log lines.
+pub fn command_name(command: u8) -> &'static str {
+    match command {
+        0x01 => "makeCredential",
+        0x02 => "getAssertion",
+        0x04 => "getInfo",
+        0x06 => "clientPIN",
+        0x07 => "reset",
+        0x08 => "getNextAssertion",
+        0x0A | 0x41 => "credentialManagement",
+        0x0B => "selection",
+        _ => "unknown command",
+    }
 }
 
 impl HidDoor {
@@ -54,25 +84,32 @@ impl HidDoor {
             session,
             states: Mutex::new(HashMap::new()),
             node: Mutex::new(None),
-            device: None,
+            uniq: None,
+            observer: None,
         }
     }
 
-    /// A door for the uhid device named `name` (with `uniq`, empty if none): its prompts name
-    /// the program holding the device's hidraw node.
-    pub fn for_device(session: Arc<Session>, name: &str, uniq: &str) -> Self {
+    /// A door for the uhid device created with `uniq`: its prompts name the program holding
+    /// the device's hidraw node.
+    pub fn for_device(session: Arc<Session>, uniq: &str) -> Self {
         HidDoor {
-            device: Some((name.to_owned(), uniq.to_owned())),
+            uniq: Some(uniq.to_owned()),
             ..Self::new(session)
         }
+    }
+
+    /// Calls `observer` after each request with what was asked and answered.
+    pub fn on_answered(mut self, observer: impl Fn(&Answered) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
     }
 
     /// The device's hidraw node, looked up until found.
     pub fn node(&self) -> Option<PathBuf> {
         let mut node = self.node.lock().unwrap();
         if node.is_none() {
-            if let Some((name, uniq)) = &self.device {
-                *node = hidraw_node(Path::new("/sys/class/hidraw"), name, uniq);
+            if let Some(uniq) = &self.uniq {
+                *node = latchkey_ctaphid::uhid::find_hidraw(Path::new("/sys/class/hidraw"), uniq);
             }
         }
         node.clone()
@@ -113,15 +150,25 @@ impl CtapHandler for HidDoor {
             .map(|node| holders(Path::new("/proc"), &node))
             .filter(|names| !names.is_empty())
             .map(|names| names.join(", "));
+        let started = Instant::now();
         let info = RequestInfo {
             tag: Some(tag(tx)),
-            client,
+            client: client.clone(),
         };
         let mut state = self.take_state(tx.channel());
         let answer = self.session.ctap(request, &mut state, info, &|needed| {
             tx.set_user_presence_needed(needed)
         });
         self.put_state(tx.channel(), state);
+        if let Some(observer) = &self.observer {
+            observer(&Answered {
+                channel: tx.channel(),
+                command: request.first().copied().unwrap_or(0),
+                status: answer.first().copied().unwrap_or(0x7F),
+                client,
+                elapsed: started.elapsed(),
+            });
+        }
         answer
     }
 
@@ -129,43 +176,6 @@ impl CtapHandler for HidDoor {
         // Also remembered when the prompt is not queued yet (see PromptQueue::cancel).
         self.session.cancel(Door::Hid, &tag(tx));
     }
-}
-
-/// The hidraw node (`/dev/hidrawN`) of the uhid device named `name` (and `uniq`, if not empty),
-/// from `class` (`/sys/class/hidraw`). With several such devices, the newest (highest HID
-/// instance number) is taken: the one this process just created, unless another was created
-/// after it.
-pub fn hidraw_node(class: &Path, name: &str, uniq: &str) -> Option<PathBuf> {
-    let mut found: Option<(u32, String)> = None;
-    for entry in std::fs::read_dir(class).ok()?.flatten() {
-        let node = entry.file_name().to_string_lossy().into_owned();
-        let device = entry.path().join("device");
-        let Ok(uevent) = std::fs::read_to_string(device.join("uevent")) else {
-            continue;
-        };
-        let field = |key: &str| {
-            uevent
-                .lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
-                .unwrap_or("")
-                .to_owned()
-        };
-        if field("HID_NAME") != name || (!uniq.is_empty() && field("HID_UNIQ") != uniq) {
-            continue;
-        }
-        // The device directory is "BUS:VID:PID.NNNN": NNNN grows with each device made.
-        let instance = std::fs::canonicalize(&device)
-            .ok()
-            .and_then(|p| {
-                let dir = p.file_name()?.to_string_lossy().into_owned();
-                u32::from_str_radix(dir.rsplit('.').next()?, 16).ok()
-            })
-            .unwrap_or(0);
-        if found.as_ref().is_none_or(|(best, _)| instance >= *best) {
-            found = Some((instance, node));
-        }
-    }
-    found.map(|(_, node)| Path::new("/dev").join(node))
 }
 
 /// The names of the processes (other than this one) that hold `node` open, from `proc`
@@ -224,8 +234,17 @@ impl HidService {
     /// Creates the device and starts answering it through `session`.
     #[cfg(target_os = "linux")]
     pub fn start(session: Arc<Session>) -> Result<HidService, HidError> {
+        Self::start_with(session, |door| door)
+    }
+
+    /// [`HidService::start`], with the door adjusted by `configure` first (an observer).
+    #[cfg(target_os = "linux")]
+    pub fn start_with(
+        session: Arc<Session>,
+        configure: impl FnOnce(HidDoor) -> HidDoor,
+    ) -> Result<HidService, HidError> {
         let device = latchkey_ctaphid::UhidDevice::create(DEVICE_NAME)?;
-        let door = Arc::new(HidDoor::for_device(session, DEVICE_NAME, ""));
+        let door = Arc::new(configure(HidDoor::for_device(session, device.uniq())));
         Self::run(Box::new(device), door)
     }
 
@@ -314,39 +333,5 @@ mod tests {
         std::fs::create_dir_all(proc.join("self")).unwrap();
         assert_eq!(holders(&proc, &node), ["chromium", "ssh-keygen"]);
         assert!(holders(&proc, &dir.path().join("hidraw8")).is_empty());
-    }
-
-    #[test]
-    fn hidraw_node_finds_the_newest_device_with_our_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let devices = dir.path().join("devices");
-        let class = dir.path().join("class");
-        std::fs::create_dir_all(&class).unwrap();
-        for (node, device, name, uniq) in [
-            ("hidraw0", "0003:1050:0407.0001", "Yubico YubiKey", ""),
-            ("hidraw3", "0003:1209:4C4B.0004", DEVICE_NAME, ""),
-            ("hidraw5", "0003:1209:4C4B.000A", DEVICE_NAME, ""),
-            ("hidraw6", "0003:1209:4C4B.000B", DEVICE_NAME, "other-user"),
-        ] {
-            let d = devices.join(device);
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(
-                d.join("uevent"),
-                format!("DRIVER=hid-generic\nHID_NAME={name}\nHID_UNIQ={uniq}\n"),
-            )
-            .unwrap();
-            std::fs::create_dir_all(class.join(node)).unwrap();
-            std::os::unix::fs::symlink(&d, class.join(node).join("device")).unwrap();
-        }
-        assert_eq!(
-            hidraw_node(&class, DEVICE_NAME, "other-user"),
-            Some(PathBuf::from("/dev/hidraw6"))
-        );
-        // Without a uniq to tell them apart, the newest (instance 0x0B) wins.
-        assert_eq!(
-            hidraw_node(&class, DEVICE_NAME, ""),
-            Some(PathBuf::from("/dev/hidraw6"))
-        );
-        assert_eq!(hidraw_node(&class, "Nothing", ""), None);
     }
 }
