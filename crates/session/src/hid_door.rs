@@ -45,8 +45,11 @@ pub struct HidDoor {
     /// How to find the node: the device's uniq string (HID_UNIQ in sysfs).
     uniq: Option<String>,
     /// Told about each request once it is answered (`latchkey hid serve` prints a line).
-    observer: Option<Box<dyn Fn(&Answered) + Send + Sync>>,
+    observer: Option<Observer>,
 }
+
+/// What is told about each answered request.
+type Observer = Box<dyn Fn(&Answered) + Send + Sync>;
 
 /// One request the door answered, for a log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
