@@ -1,5 +1,5 @@
-//! The virtual security key's way into the session (`Session::ctap`): raw CTAP2 bytes in, status
-//! + CBOR out, through the real prompt queue, the real vault (key in the real Secret Service),
+//! The virtual security key's way into the session (`Session::ctap`): raw CTAP2 bytes in, a
+//! status byte and CBOR out, through the real prompt queue, the real vault (key in the real Secret Service),
 //! the activity log. webauthn-authenticator-rs, a CTAP2 client nobody here wrote, registers and
 //! signs in over those bytes (with its pinUvAuthToken from built-in UV), and webauthn-rs, a
 //! relying party nobody here wrote, judges what comes back. The OS check is the counting
