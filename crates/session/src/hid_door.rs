@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use latchkey_authenticator::{CtapState, Door};
+use latchkey_authenticator::{command, CtapState, Door};
 use latchkey_ctaphid::{CtapHandler, Transaction};
 
 use crate::approver::RequestInfo;
@@ -148,8 +148,15 @@ impl CtapHandler for HidDoor {
         if tx.is_cancelled() {
             return vec![latchkey_authenticator::CtapError::KeepaliveCancel.status()];
         }
-        let client = self
-            .node()
+        // The /proc scan only for requests that can show a prompt: the others (getInfo,
+        // clientPIN, credential management's listing) come many per ceremony.
+        let may_prompt = matches!(
+            request.first(),
+            Some(&(command::MAKE_CREDENTIAL | command::GET_ASSERTION | command::SELECTION))
+        );
+        let client = may_prompt
+            .then(|| self.node())
+            .flatten()
             .map(|node| holders(Path::new("/proc"), &node))
             .filter(|names| !names.is_empty())
             .map(|names| names.join(", "));
@@ -456,6 +463,10 @@ mod tests {
         std::fs::create_dir_all(proc.join("13")).unwrap();
         std::fs::create_dir_all(proc.join("self")).unwrap();
         assert_eq!(holders(&proc, &node), ["chromium", "ssh-keygen"]);
+        // The real /proc, for what a scan costs on this machine (a prompt's request pays it).
+        let started = std::time::Instant::now();
+        assert!(holders(Path::new("/proc"), &node).is_empty());
+        eprintln!("holders() over /proc: {:?}", started.elapsed());
         assert!(holders(&proc, &dir.path().join("hidraw8")).is_empty());
     }
 }
