@@ -375,13 +375,17 @@ mod device {
     use super::*;
     use crate::{Transport, TransportError, Waker};
 
-    /// What the reader thread passes on: a report, a wake-up (None), or the device's failure.
-    type Item = std::io::Result<Option<[u8; REPORT_LEN]>>;
+    /// What the reader thread passes on: the reports it read in one go (none: a wake-up), or
+    /// the device's failure. Batches wake the engine once per burst instead of per report,
+    /// leaving the CPU to the reader while a client writes a long message.
+    type Item = std::io::Result<Vec<[u8; REPORT_LEN]>>;
+    /// Most reports in one batch.
+    const BATCH: usize = 256;
 
     /// Makes each device's uniq string unique on the machine (pid) and in the process.
     static NEXT_DEVICE: AtomicU64 = AtomicU64::new(0);
-    /// Reports the reader may hold for the engine: a few maximum-size messages.
-    const QUEUE: usize = 1024;
+    /// Batches the reader may hold for the engine (at most 64 × 256 reports, 1 MiB).
+    const QUEUE: usize = 64;
     /// How often the reader looks at its stop flag while the device is quiet.
     const READER_POLL: Duration = Duration::from_millis(50);
 
@@ -396,6 +400,7 @@ mod device {
         file: File,
         uniq: String,
         reports: Receiver<Item>,
+        pending: std::collections::VecDeque<[u8; REPORT_LEN]>,
         wake: SyncSender<Item>,
         stop: Arc<AtomicBool>,
         opened: Arc<AtomicBool>,
@@ -436,6 +441,7 @@ mod device {
                 file,
                 uniq,
                 reports,
+                pending: std::collections::VecDeque::new(),
                 wake,
                 stop,
                 opened,
@@ -524,59 +530,74 @@ mod device {
         opened: &AtomicBool,
     ) {
         let mut buf = vec![0u8; EVENT_SIZE];
+        let mut batch = Vec::new();
         while !stop.load(Ordering::SeqCst) {
-            let n = match file.read(&mut buf) {
-                Ok(0) => {
-                    let _ = reports.send(Err(ErrorKind::UnexpectedEof.into()));
-                    return;
-                }
-                Ok(n) => n,
+            let failure = match file.read(&mut buf) {
+                Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
+                Ok(n) => match handle_event(&mut file, &buf[..n], &mut batch, opened) {
+                    Ok(()) if batch.len() < BATCH => None,
+                    Ok(()) => {
+                        if reports.send(Ok(std::mem::take(&mut batch))).is_err() {
+                            return; // the device was dropped
+                        }
+                        None
+                    }
+                    Err(err) => Some(err),
+                },
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                    if let Err(err) = poll_readable(&file, READER_POLL) {
-                        let _ = reports.send(Err(err));
-                        return;
+                    if !batch.is_empty() {
+                        // Everything queued so far is read: hand it over, then read on.
+                        if reports.send(Ok(std::mem::take(&mut batch))).is_err() {
+                            return;
+                        }
+                        continue;
                     }
-                    continue;
+                    poll_readable(&file, READER_POLL).err()
                 }
-                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    let _ = reports.send(Err(err));
-                    return;
-                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => None,
+                Err(err) => Some(err),
             };
-            let reply = match decode_event(&buf[..n]) {
-                Ok(UhidEvent::Output(Some(report))) => {
-                    if reports.send(Ok(Some(report))).is_err() {
-                        return; // the device was dropped
-                    }
-                    None
+            if let Some(err) = failure {
+                if !batch.is_empty() {
+                    let _ = reports.send(Ok(std::mem::take(&mut batch)));
                 }
-                Ok(UhidEvent::GetReport { id }) => Some(encode_report_reply(true, id)),
-                Ok(UhidEvent::SetReport { id }) => Some(encode_report_reply(false, id)),
-                Ok(UhidEvent::Open) => {
-                    opened.store(true, Ordering::SeqCst);
-                    None
-                }
-                Ok(UhidEvent::Close) => {
-                    opened.store(false, Ordering::SeqCst);
-                    None
-                }
-                // START/STOP, reports of a size FIDO never uses, short reads: nothing to do.
-                Ok(_) | Err(_) => None,
-            };
-            if let Some(reply) = reply {
-                if let Err(err) = write_event(&mut file, &reply) {
-                    let _ = reports.send(Err(err));
-                    return;
-                }
+                let _ = reports.send(Err(err));
+                return;
             }
         }
     }
 
+    /// Acts on one event: a report joins the batch; GET/SET_REPORT are answered (the kernel
+    /// waits for that); OPEN/CLOSE are noted.
+    fn handle_event(
+        file: &mut File,
+        event: &[u8],
+        batch: &mut Vec<[u8; REPORT_LEN]>,
+        opened: &AtomicBool,
+    ) -> std::io::Result<()> {
+        match decode_event(event) {
+            Ok(UhidEvent::Output(Some(report))) => batch.push(report),
+            Ok(UhidEvent::GetReport { id }) => write_event(file, &encode_report_reply(true, id))?,
+            Ok(UhidEvent::SetReport { id }) => write_event(file, &encode_report_reply(false, id))?,
+            Ok(UhidEvent::Open) => opened.store(true, Ordering::SeqCst),
+            Ok(UhidEvent::Close) => opened.store(false, Ordering::SeqCst),
+            // START/STOP, reports of a size FIDO never uses, short reads: nothing to do.
+            Ok(_) | Err(_) => {}
+        }
+        Ok(())
+    }
+
     impl Transport for UhidDevice {
         fn recv(&mut self, timeout: Duration) -> Result<Option<[u8; REPORT_LEN]>, TransportError> {
+            if let Some(report) = self.pending.pop_front() {
+                return Ok(Some(report));
+            }
             match self.reports.recv_timeout(timeout) {
-                Ok(Ok(report)) => Ok(report),
+                Ok(Ok(batch)) => {
+                    self.pending.extend(batch);
+                    // An empty batch is a wake-up.
+                    Ok(self.pending.pop_front())
+                }
                 Ok(Err(err)) => Err(err.into()),
                 Err(RecvTimeoutError::Timeout) => Ok(None),
                 Err(RecvTimeoutError::Disconnected) => Err(TransportError::Closed),
@@ -595,7 +616,7 @@ mod device {
             let wake = self.wake.clone();
             Some(Arc::new(move || {
                 // A full queue wakes recv anyway.
-                let _ = wake.try_send(Ok(None));
+                let _ = wake.try_send(Ok(Vec::new()));
             }))
         }
     }
