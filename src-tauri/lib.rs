@@ -7,6 +7,7 @@
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
 //! - `bench_trace.rs`: timing marks for scripts/bench-browser.sh, only when asked for;
 //! - `webkit_memory.rs`: WebKit settings that keep the app light;
+//! - `hid_key.rs`: the virtual security key, run while unlocked when its setting is on;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
 
@@ -14,6 +15,7 @@ mod background;
 mod bench_trace;
 mod commands;
 mod deep_link;
+mod hid_key;
 mod opener;
 #[cfg(test)]
 mod tests;
@@ -63,6 +65,7 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         transfer::import_commit,
         transfer::import_discard,
         transfer::export_passkeys,
+        hid_key::hid_key_status,
     ]
 }
 
@@ -105,6 +108,7 @@ pub fn run() {
             ))));
             deep_link::start(app.handle());
             windows::create_tray(app.handle());
+            hid_key::start(app.handle(), session.clone());
             background::start(app.handle().clone(), session);
             Ok(())
         })
@@ -114,6 +118,7 @@ pub fn run() {
         .run(|app, event| {
             // Quitting makes pending deletions durable and forgets the key.
             if let tauri::RunEvent::Exit = event {
+                hid_key::stop(app);
                 if let Some(s) = app.try_state::<Arc<Session>>() {
                     s.lock();
                 }

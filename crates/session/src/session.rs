@@ -225,6 +225,11 @@ impl Session {
         *self.timeouts.lock().unwrap() = (prompt, undo);
     }
 
+    /// The parsed signing keys shared by every ceremony's authenticator (emptied at lock).
+    pub(crate) fn key_cache(&self) -> Arc<KeyCache> {
+        self.key_cache.clone()
+    }
+
     pub(crate) fn prompt_timeout(&self) -> Duration {
         self.timeouts.lock().unwrap().0
     }
@@ -702,7 +707,7 @@ impl Session {
         } else {
             if self.vault.lock().unwrap().is_none() {
                 return Err(SessionError::Invalid(
-                    "unlock Latchkey first to change auto-lock or the OS check".into(),
+                    "unlock Latchkey first to change auto-lock, the OS check or the security key setting".into(),
                 ));
             }
             if settings.weakens(&current) {
@@ -792,6 +797,7 @@ impl Session {
                     PromptOperation::SignIn => "sign in",
                     PromptOperation::Delete => "delete a passkey",
                     PromptOperation::Unlock => "unlock Latchkey",
+                    PromptOperation::Manage => "manage your passkeys",
                 };
                 self.verify_for_ceremony(what, &prompt.rp_id, label.as_deref(), always)
                     .map_err(SessionError::Verification)?

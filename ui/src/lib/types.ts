@@ -75,6 +75,15 @@ export type Settings = {
   autoLockMinutes: number;
   verification: VerificationPolicy;
   theme: ThemePreference;
+  /** "Act as a security key for other programs" (Linux); absent in older backends = off. */
+  hidKey?: boolean;
+};
+
+/** Whether the virtual security key can run here, runs, and if not, why (what to do). */
+export type HidKeyStatus = {
+  available: boolean;
+  running: boolean;
+  problem: string | null;
 };
 
 export type PromptAccount = {
@@ -91,7 +100,7 @@ export type Prompt = {
    * means there is no passkey for the site: the person only closes it. 'unlock': a browser asks
    * while Latchkey is locked (rpId is the origin's domain, accounts is empty).
    */
-  operation: 'create' | 'sign-in' | 'delete' | 'unlock';
+  operation: 'create' | 'sign-in' | 'delete' | 'unlock' | 'manage';
   rpId: string;
   rpName: string | null;
   origin: string | null;
