@@ -156,11 +156,18 @@ case "${1:-test}" in
   test) run_tests ;;
   fail) negative_control ;;
   bench)
+    n=${2:-20}
     setup_user || exit 1
     start_serve bench --yes || exit 1
-    as_user env BIN="$BIN" bash $HID/bench.sh "$HIDRAW" "${2:-20}"
+    as_user bash $HID/bench.sh setup "$HIDRAW" &&
+      as_user bash $HID/bench.sh hid "$HIDRAW" "$n" >/tmp/bench-hid.txt
     failures=$?
     stop_serve bench >/dev/null
+    if [ "$failures" -eq 0 ]; then
+      as_user env BIN="$BIN" bash $HID/bench.sh cli "$n" >/tmp/bench-cli.txt &&
+        bash $HID/bench.sh report /tmp/bench-hid.txt /tmp/bench-cli.txt
+      failures=$?
+    fi
     ;;
   *) echo "usage: suite.sh test|fail|bench N" >&2; exit 2 ;;
 esac
