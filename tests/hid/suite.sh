@@ -23,11 +23,11 @@ pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # Runs a command as the test user with the run's session bus (without root's XDG_RUNTIME_DIR,
-# as after `su`), its own HOME and the vault dir.
-as_user() {
-  setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --clear-groups -- \
-    env -u XDG_RUNTIME_DIR -u LATCHKEY_ALLOW_ROOT HOME="$U_HOME" "$@"
-}
+# as after `su`), its own HOME and the vault dir. An array, so that `"${AS_USER[@]}" cmd &` puts
+# the command itself in the background (its pid is $!), not a shell around it.
+AS_USER=(setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --clear-groups --
+  env -u XDG_RUNTIME_DIR -u LATCHKEY_ALLOW_ROOT HOME="$U_HOME")
+as_user() { "${AS_USER[@]}" "$@"; }
 
 # Waits up to $2 tenths of a second for the command in $1 to succeed.
 wait_for() {
@@ -70,7 +70,9 @@ start_serve() {
   shift
   : >"$log"
   chmod 0666 "$log"
-  as_user "$BIN" hid serve "$@" <"${SERVE_IN:-/dev/null}" >"$log" 2>&1 &
+  local before
+  before=$(ls /sys/class/hidraw/)
+  "${AS_USER[@]}" "$BIN" hid serve "$@" <"${SERVE_IN:-/dev/null}" >"$log" 2>&1 &
   SERVE_PID=$!
   if ! wait_for "grep -q '^ready' '$log' || ! kill -0 $SERVE_PID 2>/dev/null" 300 ||
     ! grep -q '^ready' "$log"; then
@@ -79,9 +81,10 @@ start_serve() {
   fi
   HIDRAW=$(sed -n 's/^ready: *\(\/dev\/hidraw[0-9]*\).*/\1/p' "$log" | head -1)
   if [ -z "$HIDRAW" ]; then
-    # `ready` without the node: the newest hidraw node of a uhid device.
-    wait_for 'ls /sys/devices/virtual/misc/uhid/*/hidraw/ >/dev/null 2>&1' 50
-    HIDRAW=/dev/$(ls /sys/devices/virtual/misc/uhid/*/hidraw/ | sort -V | tail -1)
+    # `ready` without the node: the hidraw node that appeared since serve started.
+    local new=""
+    wait_for 'new=$(ls /sys/class/hidraw/ | grep -vxF "$before"); [ -n "$new" ]' 50
+    HIDRAW=/dev/$(echo "$new" | head -1)
   fi
   wait_for "[ -c '$HIDRAW' ]" 50 || { echo "suite: $HIDRAW did not appear"; return 1; }
   chown "$USER_NAME" "$HIDRAW"
