@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::client_pin::PinUvState;
+use crate::ctap_state::CtapState;
 use crate::error::{AuthenticatorError, CtapError};
-use crate::get_assertion::PendingAssertions;
 use crate::key_cache::KeyCache;
 use crate::store::CredentialStore;
 use crate::user::UserInteraction;
@@ -42,6 +41,17 @@ impl Caller {
     }
 }
 
+/// How clients reach the authenticator; decides what authenticatorGetInfo says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Attachment {
+    /// Part of this PC (the app, CLI and browser doors): `plat: true`, transport "internal".
+    #[default]
+    Platform,
+    /// A roaming USB security key (the virtual HID key): `plat: false`, transport "usb", and
+    /// the transport's largest message as maxMsgSize, so clients never send more than it carries.
+    Usb { max_msg_size: u32 },
+}
+
 /// Fixed properties of this authenticator.
 #[derive(Debug, Clone)]
 pub struct AuthenticatorConfig {
@@ -49,6 +59,7 @@ pub struct AuthenticatorConfig {
     /// Whether new passkeys are marked backup-eligible (BE). Latchkey passkeys can be exported,
     /// so they are; the backup state (BS) stays false until they are actually exported/synced.
     pub backup_eligible: bool,
+    pub attachment: Attachment,
 }
 
 impl Default for AuthenticatorConfig {
@@ -56,6 +67,18 @@ impl Default for AuthenticatorConfig {
         AuthenticatorConfig {
             aaguid: LATCHKEY_AAGUID,
             backup_eligible: true,
+            attachment: Attachment::Platform,
+        }
+    }
+}
+
+impl AuthenticatorConfig {
+    /// The virtual USB security key: as the default, reached over CTAPHID whose messages carry
+    /// at most `max_msg_size` bytes.
+    pub fn usb(max_msg_size: u32) -> Self {
+        AuthenticatorConfig {
+            attachment: Attachment::Usb { max_msg_size },
+            ..Self::default()
         }
     }
 }
@@ -65,10 +88,9 @@ pub struct Authenticator<S, U> {
     pub(crate) store: S,
     pub(crate) user: U,
     pub(crate) config: AuthenticatorConfig,
-    /// State kept between getAssertion and getNextAssertion.
-    pub(crate) pending: Option<PendingAssertions>,
-    /// PIN/UV auth protocol state: key-agreement keys and the current pinUvAuthToken.
-    pub(crate) pin_uv: PinUvState,
+    /// What one client's requests share (PIN/UV auth state, a pending getNextAssertion, a
+    /// credential-management enumeration); see `ctap_state.rs`.
+    pub(crate) state: CtapState,
     /// Parsed signing keys of recent sign-ins (`key_cache.rs`); shared with the owner of the
     /// unlocked vault when the authenticator lives only for one ceremony.
     pub(crate) keys: Arc<KeyCache>,
@@ -84,8 +106,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
             store,
             user,
             config,
-            pending: None,
-            pin_uv: PinUvState::new(),
+            state: CtapState::new(),
             keys: Arc::new(KeyCache::new()),
         }
     }
@@ -129,7 +150,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         let (&cmd, params) = request.split_first().ok_or(CtapError::InvalidLength)?;
         // Any command but getNextAssertion ends a pending assertion sequence (CTAP 2.1 §6.3).
         if cmd != GET_NEXT_ASSERTION {
-            self.pending = None;
+            self.state.pending = None;
         }
         match cmd {
             MAKE_CREDENTIAL => {

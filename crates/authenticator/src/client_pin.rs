@@ -4,6 +4,7 @@
 //! authenticator without a PIN must.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use ciborium::Value;
 use coset::{AsCborValue, CoseKey};
@@ -34,6 +35,11 @@ const GRANTABLE: u8 = Permission::MakeCredential as u8
     | Permission::GetAssertion as u8
     | Permission::CredentialManagement as u8;
 
+/// How long a pinUvAuthToken stays valid after it is issued (CTAP 2.1 §6.5.2.1's maximum usage
+/// time period). A client's state now outlives one request (`ctap_state.rs`), so a token would
+/// otherwise live as long as the client's connection.
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+
 /// Retries answered to getUVRetries / getPINRetries: the OS check has its own lockout policy.
 const REPORTED_RETRIES: i64 = 8;
 
@@ -53,7 +59,8 @@ mod sub {
 pub(crate) struct PinUvState {
     key_agreement: KeyAgreement,
     token: Zeroizing<[u8; 32]>,
-    in_use: bool,
+    /// When the current token was issued; `None` = no token in use.
+    issued: Option<Instant>,
     permissions: u8,
     rp_id: Option<String>,
     /// Prepared answers for enumerateRPsGetNextRP / enumerateCredentialsGetNextCredential.
@@ -65,7 +72,7 @@ impl PinUvState {
         PinUvState {
             key_agreement: KeyAgreement::generate(),
             token: Zeroizing::new([0; 32]),
-            in_use: false,
+            issued: None,
             permissions: 0,
             rp_id: None,
             enumeration: VecDeque::new(),
@@ -86,7 +93,7 @@ impl PinUvState {
         SystemRandom::new()
             .fill(self.token.as_mut())
             .map_err(|_| CtapError::Other)?;
-        self.in_use = true;
+        self.issued = Some(Instant::now());
         self.permissions = permissions;
         self.rp_id = rp_id;
         Ok(())
@@ -103,7 +110,7 @@ impl PinUvState {
         if !pin_uv_auth_protocol::SUPPORTED_PROTOCOLS.contains(&protocol) {
             return Err(CtapError::InvalidParameter);
         }
-        if !self.in_use
+        if !self.has_token()
             || !pin_uv_auth_protocol::verify(protocol, self.token.as_ref(), message, param)
         {
             return Err(CtapError::PinAuthInvalid);
@@ -112,6 +119,11 @@ impl PinUvState {
             return Err(CtapError::PinAuthInvalid);
         }
         Ok(())
+    }
+
+    /// Whether a token was issued and has not yet expired.
+    pub(crate) fn has_token(&self) -> bool {
+        self.issued.is_some_and(|at| at.elapsed() < TOKEN_LIFETIME)
     }
 
     pub(crate) fn bound_rp_id(&self) -> Option<&str> {
@@ -132,7 +144,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         let response = match sub_command {
             sub::GET_KEY_AGREEMENT => {
                 check_protocol(protocol)?;
-                let key = self.pin_uv.key_agreement.cose_public_key();
+                let key = self.state.pin_uv.key_agreement.cose_public_key();
                 let value = key.to_cbor_value().map_err(|_| CtapError::Other)?;
                 cbor::canonical_map(vec![(cbor::int(0x01), value)])
             }
@@ -186,29 +198,29 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
             return Err(CtapError::UnauthorizedPermission.into());
         }
         // 5. decapsulate.
-        let shared = self.pin_uv.shared_secret(protocol, &key_agreement)?;
-        // 6. Built-in user verification: the person approves and passes the OS check.
-        let operation = if permissions & Permission::CredentialManagement as u8 != 0 {
-            Operation::CredentialManagement
-        } else if permissions & Permission::MakeCredential as u8 != 0 {
-            Operation::MakeCredential
-        } else {
-            Operation::GetAssertion
-        };
-        let approval = self.user.approve(&ApprovalRequest {
-            operation,
-            rp_id: rp_id.as_deref().unwrap_or(""),
-            rp_name: None,
-            origin: caller.origin.as_deref(),
-            accounts: &[],
-            user_verification: UserVerification::Required,
-        })?;
-        if !approval.user_verified {
-            return Err(CtapError::UvInvalid.into());
+        let shared = self.state.pin_uv.shared_secret(protocol, &key_agreement)?;
+        // 6. Built-in user verification. A token for credential management is used without any
+        // further prompt, so the person approves it now, with the OS check. A token for
+        // makeCredential / getAssertion only is issued at once: every use of it still asks the
+        // person, showing the site and the account, and runs the OS check there, never reusing
+        // an earlier one (see `check_pin_uv_auth_param`). So a ceremony from a CTAP client is
+        // one prompt, not a blind one for the token (site only) followed by one for the account.
+        if permissions & Permission::CredentialManagement as u8 != 0 {
+            let approval = self.user.approve(&ApprovalRequest {
+                operation: Operation::CredentialManagement,
+                rp_id: rp_id.as_deref().unwrap_or(""),
+                rp_name: None,
+                origin: caller.origin.as_deref(),
+                accounts: &[],
+                user_verification: UserVerification::Required,
+            })?;
+            if !approval.user_verified {
+                return Err(CtapError::UvInvalid.into());
+            }
         }
         // 7. A fresh token with these permissions, encrypted to the platform.
-        self.pin_uv.issue_token(permissions, rp_id)?;
-        let encrypted = shared.encrypt(self.pin_uv.token.as_ref());
+        self.state.pin_uv.issue_token(permissions, rp_id)?;
+        let encrypted = shared.encrypt(self.state.pin_uv.token.as_ref());
         Ok(cbor::canonical_map(vec![(
             cbor::int(0x02),
             Value::Bytes(encrypted),
@@ -225,12 +237,13 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         permission: Permission,
         rp_id: &str,
     ) -> Result<(), AuthenticatorError> {
-        self.pin_uv
+        self.state
+            .pin_uv
             .check(protocol, client_data_hash, param, permission)?;
-        match self.pin_uv.rp_id.as_deref() {
+        match self.state.pin_uv.rp_id.as_deref() {
             Some(bound) if bound != rp_id => return Err(CtapError::PinAuthInvalid.into()),
             Some(_) => {}
-            None => self.pin_uv.rp_id = Some(rp_id.to_owned()),
+            None => self.state.pin_uv.rp_id = Some(rp_id.to_owned()),
         }
         Ok(())
     }

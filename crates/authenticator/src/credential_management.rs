@@ -43,13 +43,14 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         if sub_command == sub::ENUMERATE_RPS_NEXT || sub_command == sub::ENUMERATE_CREDENTIALS_NEXT
         {
             let next = self
+                .state
                 .pin_uv
                 .enumeration
                 .pop_front()
                 .ok_or(CtapError::NotAllowed)?;
             return Ok(cbor::encode(&next));
         }
-        self.pin_uv.enumeration.clear();
+        self.state.pin_uv.enumeration.clear();
         // Every other subcommand: pinUvAuthParam = authenticate(token, subCommand || params).
         let protocol = cbor::as_u32(p.get(0x03).ok_or(CtapError::PuatRequired)?)?;
         let param = cbor::as_bytes(p.get(0x04).ok_or(CtapError::PuatRequired)?)?;
@@ -58,9 +59,10 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         if let Some(sp) = sub_params {
             message.extend_from_slice(&cbor::encode(sp));
         }
-        self.pin_uv
+        self.state
+            .pin_uv
             .check(protocol, &message, param, Permission::CredentialManagement)?;
-        let bound = self.pin_uv.bound_rp_id().map(str::to_owned);
+        let bound = self.state.pin_uv.bound_rp_id().map(str::to_owned);
 
         let response = match sub_command {
             sub::GET_CREDS_METADATA => {
@@ -102,7 +104,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                     return Err(CtapError::NoCredentials.into());
                 }
                 let first = with_total(answers.remove(0), 0x05, total);
-                self.pin_uv.enumeration.extend(answers);
+                self.state.pin_uv.enumeration.extend(answers);
                 first
             }
             sub::ENUMERATE_CREDENTIALS_BEGIN => {
@@ -150,7 +152,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                     return Err(CtapError::NoCredentials.into());
                 }
                 let first = with_total(answers.remove(0), 0x09, metas.len() as i64);
-                self.pin_uv.enumeration.extend(answers);
+                self.state.pin_uv.enumeration.extend(answers);
                 first
             }
             sub::DELETE_CREDENTIAL => {

@@ -248,8 +248,8 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                 UserVerification::Preferred
             },
         })?;
-        let user_verified = approval.user_verified || uv_by_token;
-        if uv_wanted && !user_verified {
+        let user_verified = approval.user_verified;
+        if (uv_wanted || uv_by_token) && !user_verified {
             return Err(CtapError::OperationDenied.into());
         }
         // Re-check credProtect against the UV actually obtained.
@@ -292,7 +292,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         )?;
         if n > 1 {
             resp.number_of_credentials = Some(n as u32);
-            self.pending = Some(PendingAssertions {
+            self.state.pending = Some(PendingAssertions {
                 remaining: candidates,
                 client_data_hash: req.client_data_hash.clone(),
                 user_verified,
@@ -304,7 +304,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
 
     /// authenticatorGetNextAssertion, CTAP 2.1 §6.3.
     pub fn get_next_assertion(&mut self) -> Result<GetAssertionResponse, AuthenticatorError> {
-        let mut pending = self.pending.take().ok_or(CtapError::NotAllowed)?;
+        let mut pending = self.state.pending.take().ok_or(CtapError::NotAllowed)?;
         if Instant::now() > pending.deadline || pending.remaining.is_empty() {
             return Err(CtapError::NotAllowed.into());
         }
@@ -312,7 +312,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
         let cdh = pending.client_data_hash.clone();
         let resp = self.sign_assertion(&rec, &cdh, pending.user_verified, None, true)?;
         if !pending.remaining.is_empty() {
-            self.pending = Some(pending);
+            self.state.pending = Some(pending);
         }
         Ok(resp)
     }

@@ -3,7 +3,7 @@
 use ciborium::Value;
 use latchkey_vault::alg;
 
-use crate::authenticator::Authenticator;
+use crate::authenticator::{Attachment, Authenticator};
 use crate::cbor;
 use crate::store::CredentialStore;
 use crate::user::UserInteraction;
@@ -74,21 +74,35 @@ impl GetInfoResponse {
 
 impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
     /// What this authenticator supports; ES256 is listed first (Firefox expects it).
+    ///
+    /// No `clientPin` option: Latchkey has no PIN, and with `uv` and `pinUvAuthToken` true
+    /// clients (browsers, libfido2, python-fido2) obtain their token through
+    /// getPinUvAuthTokenUsingUvWithPermissions or send `uv`, and never ask the person for a PIN.
     pub fn get_info(&self) -> GetInfoResponse {
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (platform, transports, max_msg_size) = match self.config.attachment {
+            Attachment::Platform => (true, s(&["internal"]), cbor::MAX_MSG_SIZE as u32),
+            Attachment::Usb { max_msg_size } => (
+                false,
+                s(&["usb"]),
+                max_msg_size.min(cbor::MAX_MSG_SIZE as u32),
+            ),
+        };
+        let mut options: Vec<(String, bool)> = ["rk", "up", "uv", "credMgmt", "pinUvAuthToken"]
+            .iter()
+            .map(|k| ((*k).to_owned(), true))
+            .collect();
+        options.push(("plat".to_owned(), platform));
         GetInfoResponse {
             versions: s(&["FIDO_2_0", "FIDO_2_1"]),
             extensions: s(&["credProtect", "hmac-secret"]),
             aaguid: self.config.aaguid,
-            options: ["rk", "up", "uv", "plat", "credMgmt", "pinUvAuthToken"]
-                .iter()
-                .map(|k| ((*k).to_owned(), true))
-                .collect(),
-            max_msg_size: cbor::MAX_MSG_SIZE as u32,
+            options,
+            max_msg_size,
             pin_uv_auth_protocols: vec![2, 1],
             max_credential_count_in_list: 64,
             max_credential_id_length: 64,
-            transports: s(&["internal"]),
+            transports,
             algorithms: vec![alg::ES256, alg::EDDSA, alg::RS256],
         }
     }

@@ -15,6 +15,7 @@ pub(crate) mod cbor;
 pub mod client;
 pub mod client_pin;
 pub mod credential_management;
+mod ctap_state;
 mod error;
 pub mod extensions;
 pub mod get_assertion;
@@ -27,7 +28,10 @@ pub mod selection;
 mod store;
 mod user;
 
-pub use authenticator::{Authenticator, AuthenticatorConfig, Caller, Door, LATCHKEY_AAGUID};
+pub use authenticator::{
+    Attachment, Authenticator, AuthenticatorConfig, Caller, Door, LATCHKEY_AAGUID,
+};
+pub use ctap_state::CtapState;
 pub use error::{AuthenticatorError, CtapError};
 pub use key_cache::KeyCache;
 pub use store::{CredentialStore, MemoryStore};

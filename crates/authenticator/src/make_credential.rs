@@ -342,7 +342,10 @@ impl MakeCredentialResponse {
 }
 
 impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
-    /// Checks a pinUvAuthParam (steps 5 and 11 of §6.1.2): Ok(true) = UV done by token.
+    /// Checks a pinUvAuthParam (steps 5 and 11 of §6.1.2). Ok(true): the client holds a valid
+    /// token for this RP and permission, so it asked for user verification; the caller then
+    /// asks the person with verification required, and reports UV only if the OS check ran for
+    /// this very prompt (a token for mc/ga is issued without a prompt: see `client_pin.rs`).
     pub(crate) fn check_pin_uv_auth_param(
         &mut self,
         param: Option<&[u8]>,
@@ -452,8 +455,8 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                 UserVerification::Preferred
             },
         })?;
-        let user_verified = approval.user_verified || uv_by_token;
-        if uv_wanted && !user_verified {
+        let user_verified = approval.user_verified;
+        if (uv_wanted || uv_by_token) && !user_verified {
             return Err(CtapError::OperationDenied.into());
         }
         // Step 15: new key pair and extensions.
@@ -582,6 +585,7 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
                 pin_uv_auth_protocol,
             } => {
                 let shared = self
+                    .state
                     .pin_uv
                     .shared_secret(*pin_uv_auth_protocol, key_agreement)?;
                 if !shared.verify(salt_enc, salt_auth) {
