@@ -168,52 +168,78 @@ def prompted(fifo):
 
     def answer_when_asked(answer, event=None):
         """on_keepalive: once the key says it waits for the person (UPNEEDED), answer the prompt
-        (write `answer` to serve's stdin) or, with no answer, cancel through `event`."""
-        done = []
+        (write `answer` to serve's stdin) or, with no answer, cancel through `event`. Without
+        UPNEEDED within 30 s the same happens anyway (so the run ends) and `asked` stays empty."""
+        asked = []
+        lock = threading.Lock()
+        acted = []
+
+        def act():
+            with lock:
+                if acted:
+                    return
+                acted.append(True)
+            if answer is not None:
+                with open(fifo, "w") as f:
+                    f.write(answer)
+            else:
+                event.set()
 
         def on_keepalive(status):
-            if status == STATUS.UPNEEDED and not done:
-                done.append(status)
-                if answer is not None:
-                    with open(fifo, "w") as f:
-                        f.write(answer)
-                else:
-                    event.set()
+            if status == STATUS.UPNEEDED and not asked:
+                asked.append(status)
+                act()
 
-        return on_keepalive, done
+        def done():
+            """The request is over: a late timer must not answer the next prompt."""
+            timer.cancel()
+            with lock:
+                acted.append(True)
+
+        timer = threading.Timer(30, act)
+        timer.daemon = True
+        timer.start()
+        return on_keepalive, asked, done
 
     def get_assertion(**kw):
         return ctap.get_assertion(RP_ID, os.urandom(32), options={"up": True}, **kw)
 
     def denied():
-        on_keepalive, asked = answer_when_asked("n\n")
+        on_keepalive, asked, done = answer_when_asked("n\n")
         try:
             get_assertion(on_keepalive=on_keepalive)
         except CtapError as e:
             assert asked, "no UPNEEDED keepalive before the answer"
             assert e.code == CtapError.ERR.OPERATION_DENIED, f"got {e.code!r}"
             return "0x27 OPERATION_DENIED"
+        finally:
+            done()
         raise AssertionError("a denied prompt still signed")
 
     check("denied at the prompt: the client gets CTAP2_ERR_OPERATION_DENIED", denied)
 
     def cancelled():
         event = threading.Event()
-        on_keepalive, asked = answer_when_asked(None, event)
+        on_keepalive, asked, done = answer_when_asked(None, event)
         try:
             get_assertion(event=event, on_keepalive=on_keepalive)
         except CtapError as e:
             assert asked, "no UPNEEDED keepalive before the cancel"
             assert e.code == CtapError.ERR.KEEPALIVE_CANCEL, f"got {e.code!r}"
             return "0x2D KEEPALIVE_CANCEL"
+        finally:
+            done()
         raise AssertionError("a cancelled request still signed")
 
     check("CTAPHID_CANCEL withdraws the prompt: the client gets KEEPALIVE_CANCEL", cancelled)
 
     def approved_after_cancel():
         # The cancelled prompt is gone: the next answer goes to the next request.
-        on_keepalive, asked = answer_when_asked("y\n")
-        response = get_assertion(on_keepalive=on_keepalive)
+        on_keepalive, asked, done = answer_when_asked("y\n")
+        try:
+            response = get_assertion(on_keepalive=on_keepalive)
+        finally:
+            done()
         assert asked, "no UPNEEDED keepalive"
         assert response.auth_data.is_user_present()
         return "signed after y"
