@@ -59,6 +59,7 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get $APTO install -y -qq --no-install-recommends --no-remove \
     -t "$CODENAME-backports" $missing >/dev/null
+  $SUDO apt-get $APTO clean
 fi
 
 # The kernel: whatever linux-image-amd64 points to, downloaded and partly unpacked (not
@@ -79,7 +80,7 @@ if [ ! -f "$B/vmlinuz" ] || [ -n "${LATCHKEY_VM_REFRESH:-}" ]; then
       './lib/modules/*/kernel/fs/netfs/*' './lib/modules/*/kernel/fs/fscache/*' \
       './lib/modules/*/kernel/fs/overlayfs/*'
     busybox depmod -b "$B/k" "$KVER"
-    cp "$B/k/boot/vmlinuz-$KVER" "$B/vmlinuz-$KVER"
+    mv "$B/k/boot/vmlinuz-$KVER" "$B/vmlinuz-$KVER" && rm -rf "$B/k/boot"
     rm -f "$B/${KPKG}"_*.deb
   fi
   echo "$KVER" > "$B/kernel-version"
