@@ -88,6 +88,9 @@ if [ ! -f "$B/vmlinuz" ] || [ -n "${LATCHKEY_VM_REFRESH:-}" ]; then
   rm -f "$B/initramfs.stamp"
 fi
 
+# The package lists were only needed for this run (each update fetches them again).
+[ -z "$updated" ] || rm -rf "$APT/lists" "$APT/archives"
+
 # The initramfs: busybox, the modules the guest loads (with their dependencies) and init. Rebuilt
 # when init or this script changes.
 KVER=$(cat "$B/kernel-version")
