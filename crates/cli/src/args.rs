@@ -111,10 +111,39 @@ pub enum Command {
     /// Latchkey extension start latchkey-browser-host.
     #[command(subcommand)]
     Browser(BrowserCommand),
+    /// Latchkey as a FIDO2 security key for every program on this PC (Linux, /dev/uhid): the
+    /// same prompts and OS check as every other way in.
+    #[command(subcommand)]
+    Hid(HidCommand),
     /// Check a sign-in (magic) link against your sites before anything opens, or open it.
     /// Exit code: 0 trusted, 6 unknown site, 3 anything else.
     #[command(subcommand)]
     Link(LinkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HidCommand {
+    /// Run the virtual security key in the foreground until Ctrl+C (SIGINT) or SIGTERM. Prints
+    /// `ready: /dev/hidrawN` on stdout once the device exists, then one line per request; each
+    /// prompt goes to stderr and is answered by one line on stdin ("y" approves; anything else
+    /// or the end of input denies). Refused while the app runs (use its setting instead).
+    /// Exit code: 1 the device cannot be created (the message says why), 5 vault or keychain.
+    Serve {
+        /// Approve every prompt without reading stdin (the OS check still runs).
+        #[arg(long)]
+        yes: bool,
+        /// Sign in with the account of this name when a site has several here (user name,
+        /// display name or nickname); a sign-in with no such account is denied.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// Whether the virtual security key can run here, and if not, what to do. Exit code 0
+    /// ready, 1 not.
+    Status {
+        /// Machine-readable output: {"state","ready","message"}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `latchkey import --format`.

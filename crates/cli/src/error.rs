@@ -9,6 +9,9 @@
 //! was not given; 5 vault or keychain problem, or a wrong passphrase; 3 the OS check refused the
 //! export; 2 usage (passphrases differ, `--plain` not confirmed, the output file exists);
 //! 1 the file cannot be read or written; 5 also while the app runs (use its "Import & export" tab).
+//! `hid serve`: 1 the virtual security key cannot be created (no /dev/uhid, no permission) or
+//! stopped on an error; 5 vault or keychain problem, or the app runs (turn on its setting).
+//! `hid status`: 0 the key can run here, 1 it cannot (the message says what to do).
 
 use latchkey_authenticator::client::ClientError;
 use latchkey_vault::VaultError;
@@ -32,6 +35,9 @@ pub enum CliError {
     /// A command the running app must do itself (it owns the vault's files while it runs).
     #[error("{0}")]
     AppRunning(String),
+    /// The outcome was already printed (e.g. `hid status` not ready): only the exit code.
+    #[error("")]
+    Silent(i32),
     /// The app answered with an error; `code` follows the table above.
     #[error("{message}")]
     App { code: i32, message: String },
@@ -48,6 +54,7 @@ impl CliError {
             CliError::NotAllowed(_) => 3,
             CliError::Vault(_) | CliError::AppRunning(_) => 5,
             CliError::App { code, .. } | CliError::Transfer { code, .. } => *code,
+            CliError::Silent(code) => *code,
         }
     }
 }

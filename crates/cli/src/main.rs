@@ -6,6 +6,7 @@ mod approver;
 mod args;
 mod browser;
 mod error;
+mod hid;
 mod link;
 mod manage;
 mod output;
@@ -18,7 +19,7 @@ mod webauthn;
 
 use clap::Parser;
 
-use args::{Cli, Command, LinkCommand, RecoveryCommand, WebauthnCommand};
+use args::{Cli, Command, HidCommand, LinkCommand, RecoveryCommand, WebauthnCommand};
 use error::CliError;
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -30,6 +31,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(d) => d,
         None => latchkey_vault::default_data_dir()?,
     };
+    // Whether the device can be made here touches neither the vault nor the app.
+    if let Command::Hid(command @ HidCommand::Status { .. }) = cli.command {
+        return hid::run(&dir, command);
+    }
     // While the app runs it owns the vault: go through it. A socket that is not ours is
     // reported, not worked around: someone may be posing as the app.
     if let Some(mut app) = latchkey_bridge::BridgeClient::connect(&dir, latchkey_bridge::Door::Cli)
@@ -63,6 +68,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             json,
         } => transfer::import(&dir, &file, format, skip_bad, dry_run, json),
         Command::Browser(command) => browser::run(command),
+        Command::Hid(command) => hid::run(&dir, command),
         Command::Link(LinkCommand::Check { url, json }) => {
             link::check(link::Holder::Files(&dir), &url, json)
         }
@@ -79,7 +85,9 @@ fn main() {
     latchkey_verify::refuse_root_or_warn("latchkey");
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
-        eprintln!("latchkey: {e}");
+        if !matches!(e, CliError::Silent(_)) {
+            eprintln!("latchkey: {e}");
+        }
         std::process::exit(e.exit_code());
     }
 }

@@ -168,6 +168,11 @@ pub fn run(app: &mut BridgeClient, command: Command) -> Result<(), CliError> {
         )),
         // Never reaches the app (main.rs answers it first); here for completeness.
         Command::Browser(command) => crate::browser::run(command),
+        // The app has the same security key built in, behind its setting.
+        Command::Hid(crate::args::HidCommand::Serve { .. }) => {
+            Err(CliError::AppRunning(crate::hid::APP_RUNNING.into()))
+        }
+        Command::Hid(command) => crate::hid::run(std::path::Path::new(""), command),
         // The app checks and, when it passes, opens the link with its own opener.
         Command::Link(LinkCommand::Check { url, json }) => {
             crate::link::check(crate::link::Holder::App(app), &url, json)

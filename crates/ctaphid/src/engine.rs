@@ -16,7 +16,7 @@ use crate::packet::{
     PROTOCOL_VERSION,
 };
 use crate::reassembly::{Inbox, Incoming, Message, DEFAULT_TIMEOUT};
-use crate::{CtapHandler, Transaction, Transport, TransportError, REPORT_LEN};
+use crate::{CtapHandler, Transaction, Transport, TransportError, Waker, REPORT_LEN};
 
 /// How often KEEPALIVE goes out while a CBOR request runs (CTAP 2.1 asks for at most 100 ms:
 /// clients give up on a silent device).
@@ -26,9 +26,9 @@ pub const MAX_LOCK_SECONDS: u8 = 10;
 /// How long the loop waits for a report when nothing is due, so `stop` is seen quickly.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// While a handler runs, the loop checks for its answer this often at first, then less often
-/// (up to [`BUSY_WAIT_MAX`]): quick requests (getInfo) are answered within a millisecond, a
-/// prompt that waits for a person does not keep a core busy.
-const BUSY_WAIT_MIN: Duration = Duration::from_millis(1);
+/// (up to [`BUSY_WAIT_MAX`]): quick requests (getInfo) are answered within 250 µs of the
+/// handler returning, a prompt that waits for a person does not keep a core busy.
+const BUSY_WAIT_MIN: Duration = Duration::from_micros(250);
 const BUSY_WAIT_MAX: Duration = Duration::from_millis(20);
 /// CTAP2 status the engine answers a CBOR request with when the handler could not
 /// (it panicked, or its answer exceeds what CTAPHID can carry): CTAP1_ERR_OTHER.
@@ -46,6 +46,8 @@ struct Running {
     next_keepalive: Instant,
     /// INIT resynchronised the channel or the engine stops: the answer is to be dropped.
     aborted: bool,
+    /// The worker wakes the loop when done; without, the loop polls.
+    wakes: bool,
 }
 
 /// The LOCK a channel holds.
@@ -142,7 +144,7 @@ impl<H: CtapHandler> Engine<H> {
         };
         let answer = match running.answer.try_recv() {
             Ok(answer) => Some(answer),
-            // The worker ended without an answer: the handler panicked.
+            // The worker ended without an answer: it could not be started.
             Err(TryRecvError::Disconnected) => Some(match running.cmd {
                 CTAPHID_MSG => SW_UNKNOWN.to_vec(),
                 _ => vec![CTAP1_ERR_OTHER],
@@ -176,9 +178,11 @@ impl<H: CtapHandler> Engine<H> {
             wait = wait.min(lock.until.saturating_duration_since(now));
         }
         if let Some(running) = &self.running {
-            let busy = (now.saturating_duration_since(running.started) / 10)
-                .clamp(BUSY_WAIT_MIN, BUSY_WAIT_MAX);
-            wait = wait.min(busy);
+            if !running.wakes {
+                let busy = (now.saturating_duration_since(running.started) / 10)
+                    .clamp(BUSY_WAIT_MIN, BUSY_WAIT_MAX);
+                wait = wait.min(busy);
+            }
             if running.cmd == CTAPHID_CBOR && !running.aborted {
                 wait = wait.min(running.next_keepalive.saturating_duration_since(now));
             }
@@ -262,11 +266,11 @@ impl<H: CtapHandler> Engine<H> {
                 if data.is_empty() {
                     return transport.send(&packet::error_report(cid, ERR_INVALID_LEN));
                 }
-                self.start(cid, cmd, data, now);
+                self.start(cid, cmd, data, now, transport.waker());
                 Ok(())
             }
             CTAPHID_MSG => {
-                self.start(cid, cmd, data, now);
+                self.start(cid, cmd, data, now, transport.waker());
                 Ok(())
             }
             _ => transport.send(&packet::error_report(cid, ERR_INVALID_CMD)),
@@ -304,22 +308,27 @@ impl<H: CtapHandler> Engine<H> {
     }
 
     /// Runs a CBOR or MSG request on a worker thread.
-    fn start(&mut self, cid: u32, cmd: u8, data: Vec<u8>, now: Instant) {
+    fn start(&mut self, cid: u32, cmd: u8, data: Vec<u8>, now: Instant, waker: Option<Waker>) {
         let tx = Transaction::new(cid, self.next_tx);
         self.next_tx += 1;
         let (sender, answer) = mpsc::channel();
         let handler = Arc::clone(&self.handler);
         let worker_tx = tx.clone();
+        let wakes = waker.is_some();
         let spawned = std::thread::Builder::new()
             .name(format!("ctaphid-tx-{}", tx.id()))
             .spawn(move || {
-                let answer = if cmd == CTAPHID_CBOR {
+                let mut outcome = Outcome {
+                    cmd,
+                    sender,
+                    waker,
+                    answer: None,
+                };
+                outcome.answer = Some(if cmd == CTAPHID_CBOR {
                     handler.cbor(&data, &worker_tx)
                 } else {
                     handler.msg(&data, &worker_tx)
-                };
-                // The engine may have stopped and dropped the receiver: nothing to tell then.
-                let _ = sender.send(answer);
+                });
             });
         // A thread that cannot be spawned drops the sender: `tick` then answers "other error".
         drop(spawned);
@@ -331,7 +340,31 @@ impl<H: CtapHandler> Engine<H> {
             started: now,
             next_keepalive: now + KEEPALIVE_INTERVAL,
             aborted: false,
+            wakes,
         });
+    }
+}
+
+/// Delivers the worker's answer when it goes out of scope, also when the handler panicked
+/// (then "other error"), and wakes the engine's loop to send it.
+struct Outcome {
+    cmd: u8,
+    sender: mpsc::Sender<Vec<u8>>,
+    waker: Option<Waker>,
+    answer: Option<Vec<u8>>,
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        let answer = self.answer.take().unwrap_or_else(|| match self.cmd {
+            CTAPHID_MSG => SW_UNKNOWN.to_vec(),
+            _ => vec![CTAP1_ERR_OTHER],
+        });
+        // The engine may have stopped and dropped the receiver: nothing to tell then.
+        let _ = self.sender.send(answer);
+        if let Some(wake) = &self.waker {
+            wake();
+        }
     }
 }
 

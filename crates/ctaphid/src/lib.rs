@@ -43,6 +43,11 @@ pub enum TransportError {
     Io(#[from] std::io::Error),
 }
 
+/// Cuts a blocked [`Transport::recv`] short from another thread (it then returns `Ok(None)`).
+/// The engine's worker calls it when the handler's answer is ready, so the answer goes out at
+/// once rather than at the engine's next look.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
 /// Where 64-byte reports come from and go to (uhid device, or memory pipe in tests).
 pub trait Transport: Send {
     /// Blocks up to `timeout` for the next OUTPUT report from the host (exactly 64 bytes,
@@ -50,6 +55,11 @@ pub trait Transport: Send {
     fn recv(&mut self, timeout: Duration) -> Result<Option<[u8; REPORT_LEN]>, TransportError>;
     /// Sends one INPUT report to the host.
     fn send(&mut self, report: &[u8; REPORT_LEN]) -> Result<(), TransportError>;
+    /// A way to wake `recv` early, if the transport has one. Without it the engine polls for
+    /// the handler's answer (every 250 µs at first, backing off to 20 ms).
+    fn waker(&self) -> Option<Waker> {
+        None
+    }
 }
 
 /// What the engine asks of the authenticator behind it. Called from a worker thread.

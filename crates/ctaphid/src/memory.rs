@@ -2,44 +2,73 @@
 //! through the [`HostEnd`], sending and reading raw 64-byte reports exactly as a program on
 //! `/dev/hidrawN` would. Public because the door's tests drive their handler through it too.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::packet::{self, Packet, BROADCAST_CID, CTAPHID_INIT, CTAPHID_KEEPALIVE, INIT_NONCE_LEN};
-use crate::{Transport, TransportError, REPORT_LEN};
+use crate::{Transport, TransportError, Waker, REPORT_LEN};
 
 /// The device side of the pipe.
 #[derive(Debug)]
 pub struct MemoryTransport {
-    from_host: Receiver<[u8; REPORT_LEN]>,
+    /// Reports from the host; `None` is a wake-up (see [`Transport::waker`]).
+    from_host: Receiver<Option<[u8; REPORT_LEN]>>,
     to_host: Sender<[u8; REPORT_LEN]>,
+    /// For the waker: a sender into our own queue, which keeps the queue open, so the host's
+    /// going away is told by `host_alive` instead.
+    wake: Sender<Option<[u8; REPORT_LEN]>>,
+    host_alive: Arc<AtomicBool>,
 }
 
 /// The host side of the pipe.
 #[derive(Debug)]
 pub struct HostEnd {
-    to_device: Sender<[u8; REPORT_LEN]>,
+    to_device: Sender<Option<[u8; REPORT_LEN]>>,
     from_device: Receiver<[u8; REPORT_LEN]>,
+    alive: Arc<AtomicBool>,
+}
+
+impl Drop for HostEnd {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::SeqCst);
+        // Wake a device blocked in recv so it sees the pipe closed now.
+        let _ = self.to_device.send(None);
+    }
 }
 
 /// A connected pair: what the host sends, the device receives, and back.
 pub fn memory_pair() -> (HostEnd, MemoryTransport) {
     let (to_device, from_host) = mpsc::channel();
     let (to_host, from_device) = mpsc::channel();
+    let alive = Arc::new(AtomicBool::new(true));
     (
         HostEnd {
-            to_device,
+            to_device: to_device.clone(),
             from_device,
+            alive: Arc::clone(&alive),
         },
-        MemoryTransport { from_host, to_host },
+        MemoryTransport {
+            from_host,
+            to_host,
+            wake: to_device,
+            host_alive: alive,
+        },
     )
 }
 
 impl Transport for MemoryTransport {
     fn recv(&mut self, timeout: Duration) -> Result<Option<[u8; REPORT_LEN]>, TransportError> {
         match self.from_host.recv_timeout(timeout) {
-            Ok(report) => Ok(Some(report)),
-            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Ok(Some(report)) => Ok(Some(report)),
+            Ok(None) | Err(RecvTimeoutError::Timeout) => {
+                if self.host_alive.load(Ordering::SeqCst) {
+                    Ok(None)
+                } else {
+                    Err(TransportError::Closed)
+                }
+            }
             Err(RecvTimeoutError::Disconnected) => Err(TransportError::Closed),
         }
     }
@@ -48,6 +77,13 @@ impl Transport for MemoryTransport {
         self.to_host
             .send(*report)
             .map_err(|_| TransportError::Closed)
+    }
+
+    fn waker(&self) -> Option<Waker> {
+        let wake = self.wake.clone();
+        Some(Arc::new(move || {
+            let _ = wake.send(None);
+        }))
     }
 }
 
@@ -76,7 +112,9 @@ pub enum HostError {
 impl HostEnd {
     /// Sends one raw report (as a host would write it, without the report-number byte).
     pub fn send_report(&self, report: &[u8; REPORT_LEN]) -> Result<(), HostError> {
-        self.to_device.send(*report).map_err(|_| HostError::Closed)
+        self.to_device
+            .send(Some(*report))
+            .map_err(|_| HostError::Closed)
     }
 
     /// Sends a whole message, cut into reports.

@@ -317,37 +317,105 @@ pub fn status_of(path: &Path) -> UhidStatus {
 #[cfg(target_os = "linux")]
 pub use device::UhidDevice;
 
+/// Paces INPUT reports like a USB full-speed key (one per millisecond) after a burst. A program
+/// reading /dev/hidrawN has a queue of 64 reports in the kernel; a 129-report answer written at
+/// once overflows it whenever the program reads slower than we write, and the kernel silently
+/// drops the excess. Short answers (up to [`Pacer::BURST`] reports) go out without delay.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl Pacer {
+    /// Reports that may go out back to back: well under hidraw's 64-report queue.
+    pub const BURST: f64 = 48.0;
+    /// Reports per millisecond after the burst.
+    pub const PER_MS: f64 = 1.0;
+
+    /// A full bucket at `now`.
+    pub fn new(now: std::time::Instant) -> Self {
+        Pacer {
+            tokens: Self::BURST,
+            last: now,
+        }
+    }
+
+    /// How long to wait before sending one report at `now`; the report is then counted.
+    pub fn delay(&mut self, now: std::time::Instant) -> std::time::Duration {
+        let elapsed_ms = now.saturating_duration_since(self.last).as_secs_f64() * 1000.0;
+        self.last = self.last.max(now);
+        self.tokens = (self.tokens + elapsed_ms * Self::PER_MS).min(Self::BURST);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            return std::time::Duration::ZERO;
+        }
+        // The deficit is repaid by waiting; the tokens earned meanwhile are already spent.
+        let wait_ms = -self.tokens / Self::PER_MS;
+        self.tokens = 0.0;
+        let wait = std::time::Duration::from_secs_f64(wait_ms / 1000.0);
+        self.last += wait;
+        wait
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod device {
     use std::fs::File;
     use std::io::{ErrorKind, Read, Write};
     use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
     use std::path::PathBuf;
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+    use std::sync::Arc;
+    use std::thread::JoinHandle;
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::{Transport, TransportError};
+    use crate::{Transport, TransportError, Waker};
+
+    /// What the reader thread passes on: the reports it read in one go (none: a wake-up), or
+    /// the device's failure. Batches wake the engine once per burst instead of per report,
+    /// leaving the CPU to the reader while a client writes a long message.
+    type Item = std::io::Result<Vec<[u8; REPORT_LEN]>>;
+    /// Most reports in one batch.
+    const BATCH: usize = 256;
 
     /// Makes each device's uniq string unique on the machine (pid) and in the process.
     static NEXT_DEVICE: AtomicU64 = AtomicU64::new(0);
+    /// Batches the reader may hold for the engine (at most 64 × 256 reports, 1 MiB).
+    const QUEUE: usize = 64;
+    /// How often the reader looks at its stop flag while the device is quiet.
+    const READER_POLL: Duration = Duration::from_millis(50);
 
     /// The virtual FIDO HID device. Dropping it destroys the device (UHID_DESTROY).
+    ///
+    /// A reader thread does nothing but drain /dev/uhid into a queue: the kernel keeps only 32
+    /// events for us and drops OUTPUT reports beyond that ("Output queue is full"), and clients
+    /// write a message's reports back to back with no flow control, so the reads must keep up
+    /// even while the engine is busy sending an answer.
     #[derive(Debug)]
     pub struct UhidDevice {
         file: File,
         uniq: String,
-        buf: Vec<u8>,
-        opened: bool,
+        reports: Receiver<Item>,
+        pending: std::collections::VecDeque<[u8; REPORT_LEN]>,
+        wake: SyncSender<Item>,
+        stop: Arc<AtomicBool>,
+        opened: Arc<AtomicBool>,
+        reader: Option<JoinHandle<()>>,
+        pacer: Pacer,
     }
 
     impl UhidDevice {
         /// Creates the HID device (FIDO usage page 0xF1D0, usage 0x01, 64-byte in/out reports,
         /// BUS_USB, vendor/product ids, the given name, e.g. "Latchkey virtual security key").
         pub fn create(name: &str) -> Result<Self, UhidError> {
-            let file = std::fs::OpenOptions::new()
+            let mut file = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
+                .custom_flags(libc::O_NONBLOCK)
                 .open(DEVICE_PATH)
                 .map_err(|err| match err.kind() {
                     ErrorKind::NotFound => UhidError::Missing,
@@ -359,15 +427,27 @@ mod device {
                 std::process::id(),
                 NEXT_DEVICE.fetch_add(1, Ordering::Relaxed)
             );
-            let mut device = UhidDevice {
+            write_event(&mut file, &encode_create2(name, &uniq)?)?;
+            let stop = Arc::new(AtomicBool::new(false));
+            let opened = Arc::new(AtomicBool::new(false));
+            let (sender, reports) = sync_channel::<Item>(QUEUE);
+            let wake = sender.clone();
+            let reader_file = file.try_clone()?;
+            let (reader_stop, reader_opened) = (Arc::clone(&stop), Arc::clone(&opened));
+            let reader = std::thread::Builder::new()
+                .name("uhid-reader".into())
+                .spawn(move || read_loop(reader_file, sender, &reader_stop, &reader_opened))?;
+            Ok(UhidDevice {
                 file,
                 uniq,
-                buf: vec![0u8; EVENT_SIZE],
-                opened: false,
-            };
-            let create = encode_create2(name, &device.uniq)?;
-            device.write_event(&create)?;
-            Ok(device)
+                reports,
+                pending: std::collections::VecDeque::new(),
+                wake,
+                stop,
+                opened,
+                reader: Some(reader),
+                pacer: Pacer::new(Instant::now()),
+            })
         }
 
         /// The device's hidraw node (`/dev/hidrawN`), waiting up to `timeout` for the kernel
@@ -393,107 +473,162 @@ mod device {
 
         /// Whether a program has the hidraw node open (the last OPEN/CLOSE event seen).
         pub fn is_open(&self) -> bool {
-            self.opened
+            self.opened.load(Ordering::SeqCst)
         }
+    }
 
-        fn write_event(&mut self, event: &[u8]) -> std::io::Result<()> {
-            loop {
-                match self.file.write(event) {
-                    Ok(n) if n == event.len() => return Ok(()),
-                    Ok(n) => {
-                        return Err(std::io::Error::new(
-                            ErrorKind::WriteZero,
-                            format!("uhid took {n} of {} bytes of an event", event.len()),
-                        ))
-                    }
-                    Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                    Err(err) => return Err(err),
+    /// One whole event per write(2): uhid takes events whole or not at all.
+    fn write_event(file: &mut File, event: &[u8]) -> std::io::Result<()> {
+        loop {
+            match file.write(event) {
+                Ok(n) if n == event.len() => return Ok(()),
+                Ok(n) => {
+                    return Err(std::io::Error::new(
+                        ErrorKind::WriteZero,
+                        format!("uhid took {n} of {} bytes of an event", event.len()),
+                    ))
                 }
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
             }
         }
+    }
 
-        /// Waits up to `timeout` for the device to be readable.
-        fn poll(&self, timeout: Duration) -> std::io::Result<bool> {
-            let mut pfd = libc::pollfd {
-                fd: self.file.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
+    /// Waits up to `timeout` for `file` to be readable.
+    fn poll_readable(file: &File, timeout: Duration) -> std::io::Result<bool> {
+        let mut pfd = libc::pollfd {
+            fd: file.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n < 0 {
+            let err = std::io::Error::last_os_error();
+            return if err.kind() == ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(err)
             };
-            // Round up so a sub-millisecond wait does not spin.
-            let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-            // SAFETY: one valid pollfd for the duration of the call.
-            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if n < 0 {
-                let err = std::io::Error::last_os_error();
-                return if err.kind() == ErrorKind::Interrupted {
-                    Ok(false)
-                } else {
-                    Err(err)
-                };
-            }
-            if n > 0
-                && pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
-                && pfd.revents & libc::POLLIN == 0
-            {
-                return Err(std::io::Error::new(
-                    ErrorKind::BrokenPipe,
-                    "the uhid device hung up",
-                ));
-            }
-            Ok(n > 0)
         }
+        if n > 0 && pfd.revents & libc::POLLIN == 0 {
+            return Err(std::io::Error::new(
+                ErrorKind::BrokenPipe,
+                "the uhid device hung up",
+            ));
+        }
+        Ok(n > 0)
+    }
+
+    /// The reader thread: drains events until told to stop or the device fails; failures are
+    /// passed on for the engine to see.
+    fn read_loop(
+        mut file: File,
+        reports: SyncSender<Item>,
+        stop: &AtomicBool,
+        opened: &AtomicBool,
+    ) {
+        let mut buf = vec![0u8; EVENT_SIZE];
+        let mut batch = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            let failure = match file.read(&mut buf) {
+                Ok(0) => Some(ErrorKind::UnexpectedEof.into()),
+                Ok(n) => match handle_event(&mut file, &buf[..n], &mut batch, opened) {
+                    Ok(()) if batch.len() < BATCH => None,
+                    Ok(()) => {
+                        if reports.send(Ok(std::mem::take(&mut batch))).is_err() {
+                            return; // the device was dropped
+                        }
+                        None
+                    }
+                    Err(err) => Some(err),
+                },
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    if !batch.is_empty() {
+                        // Everything queued so far is read: hand it over, then read on.
+                        if reports.send(Ok(std::mem::take(&mut batch))).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    poll_readable(&file, READER_POLL).err()
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => None,
+                Err(err) => Some(err),
+            };
+            if let Some(err) = failure {
+                if !batch.is_empty() {
+                    let _ = reports.send(Ok(std::mem::take(&mut batch)));
+                }
+                let _ = reports.send(Err(err));
+                return;
+            }
+        }
+    }
+
+    /// Acts on one event: a report joins the batch; GET/SET_REPORT are answered (the kernel
+    /// waits for that); OPEN/CLOSE are noted.
+    fn handle_event(
+        file: &mut File,
+        event: &[u8],
+        batch: &mut Vec<[u8; REPORT_LEN]>,
+        opened: &AtomicBool,
+    ) -> std::io::Result<()> {
+        match decode_event(event) {
+            Ok(UhidEvent::Output(Some(report))) => batch.push(report),
+            Ok(UhidEvent::GetReport { id }) => write_event(file, &encode_report_reply(true, id))?,
+            Ok(UhidEvent::SetReport { id }) => write_event(file, &encode_report_reply(false, id))?,
+            Ok(UhidEvent::Open) => opened.store(true, Ordering::SeqCst),
+            Ok(UhidEvent::Close) => opened.store(false, Ordering::SeqCst),
+            // START/STOP, reports of a size FIDO never uses, short reads: nothing to do.
+            Ok(_) | Err(_) => {}
+        }
+        Ok(())
     }
 
     impl Transport for UhidDevice {
         fn recv(&mut self, timeout: Duration) -> Result<Option<[u8; REPORT_LEN]>, TransportError> {
-            let deadline = Instant::now() + timeout;
-            loop {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if !self.poll(left)? {
-                    if Instant::now() >= deadline {
-                        return Ok(None);
-                    }
-                    continue;
+            if let Some(report) = self.pending.pop_front() {
+                return Ok(Some(report));
+            }
+            match self.reports.recv_timeout(timeout) {
+                Ok(Ok(batch)) => {
+                    self.pending.extend(batch);
+                    // An empty batch is a wake-up.
+                    Ok(self.pending.pop_front())
                 }
-                let n = match self.file.read(&mut self.buf) {
-                    Ok(0) => return Err(TransportError::Closed),
-                    Ok(n) => n,
-                    Err(err)
-                        if matches!(err.kind(), ErrorKind::Interrupted | ErrorKind::WouldBlock) =>
-                    {
-                        continue
-                    }
-                    Err(err) => return Err(err.into()),
-                };
-                match decode_event(&self.buf[..n]) {
-                    Ok(UhidEvent::Output(Some(report))) => return Ok(Some(report)),
-                    Ok(UhidEvent::GetReport { id }) => {
-                        self.write_event(&encode_report_reply(true, id))?
-                    }
-                    Ok(UhidEvent::SetReport { id }) => {
-                        self.write_event(&encode_report_reply(false, id))?
-                    }
-                    Ok(UhidEvent::Open) => self.opened = true,
-                    Ok(UhidEvent::Close) => self.opened = false,
-                    // START/STOP, reports of a size FIDO never uses, short reads: nothing to do.
-                    Ok(_) | Err(_) => {}
-                }
-                if Instant::now() >= deadline {
-                    return Ok(None);
-                }
+                Ok(Err(err)) => Err(err.into()),
+                Err(RecvTimeoutError::Timeout) => Ok(None),
+                Err(RecvTimeoutError::Disconnected) => Err(TransportError::Closed),
             }
         }
 
         fn send(&mut self, report: &[u8; REPORT_LEN]) -> Result<(), TransportError> {
-            self.write_event(&encode_input2(report))
-                .map_err(TransportError::from)
+            let wait = self.pacer.delay(Instant::now());
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+            write_event(&mut self.file, &encode_input2(report)).map_err(TransportError::from)
+        }
+
+        fn waker(&self) -> Option<Waker> {
+            let wake = self.wake.clone();
+            Some(Arc::new(move || {
+                // A full queue wakes recv anyway.
+                let _ = wake.try_send(Ok(Vec::new()));
+            }))
         }
     }
 
     impl Drop for UhidDevice {
         fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
             // Closing the file would destroy the device too; saying so is the documented way.
-            let _ = self.write_event(&encode_destroy());
+            let _ = write_event(&mut self.file, &encode_destroy());
+            if let Some(reader) = self.reader.take() {
+                let _ = reader.join();
+            }
         }
     }
 }
@@ -705,5 +840,37 @@ mod tests {
         assert_eq!(find_hidraw(&dir, "latchkey-42"), None, "whole line only");
         assert_eq!(find_hidraw(&dir.join("absent"), "x"), None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn pacer_lets_a_burst_through_then_one_report_per_millisecond() {
+        let start = std::time::Instant::now();
+        let mut pacer = Pacer::new(start);
+        for _ in 0..Pacer::BURST as usize {
+            assert_eq!(pacer.delay(start), std::time::Duration::ZERO);
+        }
+        // The 49th report at the same instant waits 1 ms, the 50th another.
+        let wait = pacer.delay(start);
+        assert!((wait.as_secs_f64() - 0.001).abs() < 1e-6, "{wait:?}");
+        let wait = pacer.delay(start + wait);
+        assert!((wait.as_secs_f64() - 0.001).abs() < 1e-6, "{wait:?}");
+    }
+
+    #[test]
+    fn pacer_paces_a_maximum_message_at_usb_speed_and_refills_when_idle() {
+        let start = std::time::Instant::now();
+        let mut pacer = Pacer::new(start);
+        let mut now = start;
+        for _ in 0..129 {
+            now += pacer.delay(now);
+        }
+        let total = now - start;
+        // 48 at once, 81 at 1 ms: 81 ms, like a full-speed USB key.
+        assert!((total.as_secs_f64() - 0.081).abs() < 1e-3, "{total:?}");
+        // After a quiet second the burst is available again.
+        let later = now + std::time::Duration::from_secs(1);
+        for _ in 0..Pacer::BURST as usize {
+            assert_eq!(pacer.delay(later), std::time::Duration::ZERO);
+        }
     }
 }

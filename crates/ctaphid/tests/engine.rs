@@ -567,3 +567,44 @@ fn closed_transport_ends_the_run_with_an_error() {
         Err(TransportError::Closed)
     ));
 }
+
+/// A transport that cannot wake the engine (the trait's default): the engine must poll.
+struct NoWaker(latchkey_ctaphid::MemoryTransport);
+
+impl latchkey_ctaphid::Transport for NoWaker {
+    fn recv(&mut self, timeout: Duration) -> Result<Option<[u8; REPORT_LEN]>, TransportError> {
+        self.0.recv(timeout)
+    }
+
+    fn send(&mut self, report: &[u8; REPORT_LEN]) -> Result<(), TransportError> {
+        self.0.send(report)
+    }
+}
+
+#[test]
+fn transport_without_a_waker_still_gets_answers_promptly() {
+    let (host, device) = memory_pair();
+    let handler = Arc::new(TestHandler::default());
+    let mut engine = Engine::new(Arc::clone(&handler), CAPABILITY_CBOR);
+    let stop = Arc::new(AtomicBool::new(false));
+    let engine_stop = Arc::clone(&stop);
+    let worker = std::thread::spawn(move || {
+        let mut device = NoWaker(device);
+        engine.run(&mut device, &engine_stop)
+    });
+    let cid = host.allocate_channel(WAIT).unwrap();
+    let started = Instant::now();
+    host.send_message(cid, CTAPHID_CBOR, &[ECHO, 1, 2, 3])
+        .unwrap();
+    let (answer, _) = host.recv_answer(WAIT).unwrap();
+    assert_eq!(answer.data, vec![1, 2, 3]);
+    assert!(
+        started.elapsed() < Duration::from_millis(90),
+        "{:?}",
+        started.elapsed()
+    );
+    host.send_message(cid, CTAPHID_CBOR, &[PANIC]).unwrap();
+    assert_eq!(host.recv_answer(WAIT).unwrap().0.data, vec![0x7f]);
+    stop.store(true, Ordering::SeqCst);
+    worker.join().unwrap().unwrap();
+}

@@ -29,6 +29,9 @@ pub(crate) struct PromptApprover<'a> {
     request: RequestInfo,
     /// What was asked and, when refused, how: for the activity log.
     outcome: Mutex<Option<Decision>>,
+    /// Told `true` while this request's prompt waits for the person, `false` once it is
+    /// answered (the virtual security key's KEEPALIVE "user presence needed").
+    waiting: Option<&'a dyn Fn(bool)>,
 }
 
 /// What the person decided at a prompt, kept for the activity log.
@@ -62,7 +65,9 @@ pub(crate) enum Withdrawn {
 pub struct RequestInfo {
     /// The client's name for the request, so it can be cancelled.
     pub tag: Option<String>,
-    /// The browser's name (browser door only; ignored from any other door).
+    /// The browser's name (browser door), or the program that holds the virtual security key's
+    /// device node (HID door: found by the door from /proc, never sent by a client). Ignored
+    /// from any other door.
     pub client: Option<String>,
 }
 
@@ -83,7 +88,15 @@ impl<'a> PromptApprover<'a> {
             account: account.map(str::to_owned),
             request,
             outcome: Mutex::new(None),
+            waiting: None,
         }
+    }
+
+    /// Calls `hook(true)` when this request's prompt is queued and `hook(false)` when it is
+    /// answered, withdrawn or timed out.
+    pub(crate) fn on_waiting(mut self, hook: &'a dyn Fn(bool)) -> Self {
+        self.waiting = Some(hook);
+        self
     }
 
     /// What the person decided, once the ceremony is over.
@@ -157,10 +170,12 @@ impl UserInteraction for PromptApprover<'_> {
             rp_name: request.rp_name.map(str::to_owned),
             origin: request.origin.map(str::to_owned),
             door: door_name(self.door).to_owned(),
-            client: if browser {
-                Some(client_label(self.request.client.as_deref()))
-            } else {
-                None
+            client: match self.door {
+                Door::Browser => Some(client_label(self.request.client.as_deref())),
+                // The program holding the security key's device node, found by the door itself
+                // (never a name a client gave); none when it could not be found.
+                Door::Hid => program_label(self.request.client.as_deref()),
+                _ => None,
             },
             another_device: browser
                 && matches!(operation, PromptOperation::Create | PromptOperation::SignIn),
@@ -186,12 +201,18 @@ impl UserInteraction for PromptApprover<'_> {
             tag: self.request.tag.clone(),
         };
         let events = &self.session.events;
+        if let Some(hook) = self.waiting {
+            hook(true);
+        }
         let answer = self
             .session
             .prompts
             .ask(prompt, self.session.prompt_timeout(), &|pending| {
                 events.prompt_changed(pending)
             });
+        if let Some(hook) = self.waiting {
+            hook(false);
+        }
         // The prompt's index back to the request's; with `--account`, "no choice" means the
         // first match, never a passkey the name did not designate.
         let original = |i: Option<usize>| match (i, &self.account) {
@@ -282,6 +303,14 @@ pub(crate) fn client_label(client: Option<&str>) -> String {
         .unwrap_or_else(|| "a browser".to_owned())
 }
 
+/// A program's name as the prompt shows it (cleaned and bounded like a browser's name); `None`
+/// when there is nothing left to show.
+pub(crate) fn program_label(program: Option<&str>) -> Option<String> {
+    program
+        .map(|c| latchkey_vault::sanitize_name(c, CLIENT_MAX_CHARS))
+        .filter(|c| !c.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     //! The approver's side of the "no passkey here" contract: the authenticator asks with no
@@ -314,6 +343,7 @@ mod tests {
             account: None,
             request: RequestInfo::default(),
             outcome: Mutex::new(None),
+            waiting: None,
         };
         approver.approve(&ApprovalRequest {
             operation: Operation::GetAssertion,

@@ -11,6 +11,10 @@
 //! - `links`: sign-in (magic) links checked against the person's sites, opened only when they
 //!   pass, remembered (keyed, sealed) so a second open is "already used";
 //! - [`settings`]: auto-lock, verification policy, theme;
+//! - `raw_ctap`: raw CTAP2 requests from the virtual security key ([`Session::ctap`]), through
+//!   the same prompts, OS check and activity log;
+//! - [`hid_door`]: the virtual security key (CTAPHID over `/dev/uhid`) answered through
+//!   [`Session::ctap`];
 //! - [`bridge_handler`]: answers the CLI and the browser bridge on the app's socket (the
 //!   browser door adds cancel, accounts and unlock, an unlock prompt while locked, "use another
 //!   device", and "no passkey here" without a prompt);
@@ -22,10 +26,12 @@ pub mod activity;
 mod approver;
 pub mod bridge_handler;
 pub mod events;
+pub mod hid_door;
 mod links;
 #[cfg(target_os = "linux")]
 pub mod os_lock;
 pub mod prompts;
+mod raw_ctap;
 mod recovery;
 mod session;
 pub mod settings;
@@ -35,6 +41,8 @@ mod transfer;
 pub use activity::{ActivityEntry, ActivityKind};
 pub use approver::RequestInfo;
 pub use events::{NoEvents, SessionEvents};
+/// A CTAP client connection's state between its requests (see [`Session::ctap`]).
+pub use latchkey_authenticator::CtapState;
 /// Which door a request came through (re-exported so the shell needs no authenticator import).
 pub use latchkey_authenticator::Door;
 pub use latchkey_bridge::PasskeyView;
@@ -45,6 +53,7 @@ pub use links::{
     judge_link, may_open, record_link_opened, LinkOpener, LinkOutcome, LINK_MARK_WINDOW,
 };
 pub use prompts::{Answer, Prompt, PromptAccount, PromptOperation};
+pub use raw_ctap::HID_MAX_MESSAGE;
 pub use recovery::{RecoveryKitView, RecoveryState};
 pub use session::{
     passkey_view, Session, SessionError, UndoTicket, VaultStatus, STATS_FLUSH_INTERVAL,

@@ -225,6 +225,11 @@ impl Session {
         *self.timeouts.lock().unwrap() = (prompt, undo);
     }
 
+    /// The parsed signing keys shared by every ceremony's authenticator (emptied at lock).
+    pub(crate) fn key_cache(&self) -> Arc<KeyCache> {
+        self.key_cache.clone()
+    }
+
     pub(crate) fn prompt_timeout(&self) -> Duration {
         self.timeouts.lock().unwrap().0
     }
