@@ -19,6 +19,7 @@ U_HOME=/tmp/hid-home
 export LATCHKEY_DATA_DIR=$U_HOME/vault
 
 failures=0
+rm -f "$LOGS"/serve-*.log   # a kept scratch dir (VM_SCRATCH) may hold an earlier run's
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
