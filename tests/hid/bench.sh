@@ -26,11 +26,11 @@ case "$1" in
     rm -f "$param"
     ;;
   cli)
-    options="{\"challenge\":\"YmVuY2gtY2hhbGxlbmdl\",\"rpId\":\"$RP\",\"userVerification\":\"required\"}"
+    options="{\"challenge\":\"YmVuY2gtY2hhbGxlbmdlLWJlbmNoLWNoYWxsZW5nZQ\",\"rpId\":\"$RP\",\"userVerification\":\"required\"}"
     for _ in $(seq "$2"); do
       t=$(ms)
-      echo "$options" | "$BIN" webauthn get --origin https://$RP --yes >/dev/null 2>&1 ||
-        { echo "bench: latchkey webauthn get failed" >&2; exit 1; }
+      echo "$options" | "$BIN" webauthn get --origin https://$RP --yes >/dev/null 2>/tmp/bench-cli.err ||
+        { echo "bench: latchkey webauthn get failed: $(cat /tmp/bench-cli.err)" >&2; exit 1; }
       echo $(($(ms) - t))
     done
     ;;
