@@ -123,8 +123,29 @@ setup_user() {
   fi
 }
 
+# `latchkey hid status` on a real /dev/uhid: root-only (as without the udev rule) says why and
+# what to do; once the user may open it, ready.
+status_checks() {
+  local out rc
+  chmod 0600 /dev/uhid
+  out=$(as_user "$BIN" hid status --json 2>&1); rc=$?
+  if [ "$rc" -ne 0 ] && [[ "$out" == *'"ready":false'* && "$out" == *permission* ]]; then
+    pass "hid status: /dev/uhid root-only -> not ready, says why: $out"
+  else
+    fail "hid status with a root-only /dev/uhid: exit status $rc: $out"
+  fi
+  chmod 0666 /dev/uhid
+  out=$(as_user "$BIN" hid status --json 2>&1); rc=$?
+  if [ "$rc" -eq 0 ] && [[ "$out" == *'"ready":true'* ]]; then
+    pass "hid status: /dev/uhid open to the user -> ready"
+  else
+    fail "hid status with /dev/uhid open to the user: exit status $rc: $out"
+  fi
+}
+
 run_tests() {
   setup_user || return 1
+  status_checks
   python_for_tests || return 1
 
   # 1. --yes: every prompt approved (the OS check still runs: polkit allows latchkey-test).
@@ -144,6 +165,14 @@ run_tests() {
   failures=$((failures + $?))
   stop_serve prompted
   exec 7>&-
+  # The prompt names the program holding the key's hidraw node, the door, the site and the account.
+  local log=$LOGS/serve-prompted.log
+  if grep -q 'python3 asks through the security key: sign in to py.example' "$log" &&
+    grep -q '^ *1\. alice' "$log"; then
+    pass "the prompt says who asks (python3), through which door, for which site and account"
+  else
+    fail "the prompt does not name python3, the security key, py.example and alice (see $log)"
+  fi
 }
 
 # The negative control: a check that cannot pass (a signature verified with another site's
