@@ -34,8 +34,9 @@ done
 CODENAME=${VERSION_CODENAME:-bookworm}
 APT=$B/apt
 mkdir -p "$APT/lists/partial" "$APT/archives/partial"
-MIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 || true)
-SECMIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep security | head -1 || true)
+# (debian.sources only: other .sources files are other vendors' repositories.)
+MIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1 || true)
+SECMIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep security | head -1 || true)
 [ -n "$MIRROR" ] || MIRROR=$(awk '$1=="deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
 [ -n "$SECMIRROR" ] || SECMIRROR=$(awk '$1=="deb" && $2 ~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
 [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
