@@ -31,6 +31,7 @@ fn main() {
             "import_commit",
             "import_discard",
             "export_passkeys",
+            "hid_key_status",
         ]),
     ))
     .expect("tauri build step failed");

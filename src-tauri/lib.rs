@@ -6,6 +6,7 @@
 //! - `transfer.rs`: the main window's Import & export view and recovery kit commands;
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
 //! - `bench_trace.rs`: timing marks for scripts/bench-browser.sh, only when asked for;
+//! - `hid_key.rs`: the virtual security key, run while unlocked when its setting is on;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
 
@@ -13,6 +14,7 @@ mod background;
 mod bench_trace;
 mod commands;
 mod deep_link;
+mod hid_key;
 mod opener;
 #[cfg(test)]
 mod tests;
@@ -60,6 +62,7 @@ fn handlers<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Sen
         transfer::import_commit,
         transfer::import_discard,
         transfer::export_passkeys,
+        hid_key::hid_key_status,
     ]
 }
 
@@ -99,6 +102,7 @@ pub fn run() {
             ))));
             deep_link::start(app.handle());
             windows::create_tray(app.handle());
+            hid_key::start(app.handle(), session.clone());
             background::start(app.handle().clone(), session);
             Ok(())
         })
@@ -108,6 +112,7 @@ pub fn run() {
         .run(|app, event| {
             // Quitting makes pending deletions durable and forgets the key.
             if let tauri::RunEvent::Exit = event {
+                hid_key::stop(app);
                 if let Some(s) = app.try_state::<Arc<Session>>() {
                     s.lock();
                 }

@@ -371,6 +371,8 @@ mockIPC(
       }
       case 'take_pending_link':
         return null;
+      case 'hid_key_status':
+        return { available: false, running: false, problem: '/dev/uhid does not exist: load the kernel module with `sudo modprobe uhid` (scripts/setup.sh makes it load at boot)' };
       case 'recovery_state':
         return { hasKit: kitMade !== null, createdAt: kitMade, canRecover: param('recover', '') === '1' && locked };
       case 'take_new_recovery_kit': {

@@ -46,10 +46,11 @@ describe('doors and tones', () => {
     expect(doorLabel('app')).toBe('App');
     expect(doorLabel('cli')).toBe('CLI');
     expect(doorLabel('browser')).toBe('Browser');
-    expect(doorLabel('usb')).toBe('USB key');
+    expect(doorLabel('usb')).toBe('Security key');
     expect(doorLabel('program')).toBe('Another program');
     expect(doorPhrase('cli')).toBe('a command-line tool');
     expect(doorPhrase('program')).toBe('another program on this PC');
+    expect(doorPhrase('usb')).toBe('a program using Latchkey as a security key');
   });
   it('tones', () => {
     expect(activityTone('approved')).toBe('good');

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use latchkey_authenticator::{CtapState, Door};
+use latchkey_authenticator::{command, CtapState, Door};
 use latchkey_ctaphid::{CtapHandler, Transaction};
 
 use crate::approver::RequestInfo;
@@ -148,8 +148,15 @@ impl CtapHandler for HidDoor {
         if tx.is_cancelled() {
             return vec![latchkey_authenticator::CtapError::KeepaliveCancel.status()];
         }
-        let client = self
-            .node()
+        // The /proc scan only for requests that can show a prompt: the others (getInfo,
+        // clientPIN, credential management's listing) come many per ceremony.
+        let may_prompt = matches!(
+            request.first(),
+            Some(&(command::MAKE_CREDENTIAL | command::GET_ASSERTION | command::SELECTION))
+        );
+        let client = may_prompt
+            .then(|| self.node())
+            .flatten()
             .map(|node| holders(Path::new("/proc"), &node))
             .filter(|names| !names.is_empty())
             .map(|names| names.join(", "));
@@ -308,6 +315,127 @@ impl Drop for HidService {
     }
 }
 
+/// What the app's Settings shows about the virtual security key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HidKeyStatus {
+    /// Whether the device can be created here at all (`/dev/uhid` usable).
+    pub available: bool,
+    /// Whether the key runs now (setting on, vault unlocked, device created).
+    pub running: bool,
+    /// Why it cannot run, or why it stopped, and what to do; `None` when nothing is wrong.
+    pub problem: Option<String>,
+}
+
+/// Keeps the virtual security key running exactly while the vault is unlocked and the setting
+/// is on: [`HidKeeper::sync`] starts or stops it to match (the app calls it when the session
+/// locks, unlocks or its settings change, and on a timer), [`HidKeeper::shutdown`] at quit.
+#[derive(Default)]
+pub struct HidKeeper {
+    service: Mutex<Option<HidService>>,
+    /// Why the last start failed (or the engine stopped); cleared when it runs again or the
+    /// setting goes off. A failed start is not retried until the setting, the lock state or
+    /// the device's availability changes, so a missing /dev/uhid is not tried every tick.
+    problem: Mutex<Option<(String, Wanted)>>,
+}
+
+/// What the keeper last tried to honour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Wanted {
+    on: bool,
+    available: bool,
+}
+
+impl HidKeeper {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts or stops the key to match the session: on while unlocked with `hid_key` set.
+    #[cfg(target_os = "linux")]
+    pub fn sync(&self, session: &Arc<Session>) {
+        self.sync_with(session, latchkey_ctaphid::uhid_status().is_ready(), || {
+            HidService::start(session.clone())
+        })
+    }
+
+    /// Not Linux: there is no /dev/uhid; the setting stays without effect.
+    #[cfg(not(target_os = "linux"))]
+    pub fn sync(&self, session: &Arc<Session>) {
+        self.sync_with(session, false, || {
+            Err(HidError::Device(latchkey_ctaphid::UhidError::Unsupported))
+        })
+    }
+
+    /// [`HidKeeper::sync`] with the availability and the start given (tests run it with an
+    /// in-memory device).
+    pub fn sync_with(
+        &self,
+        session: &Arc<Session>,
+        available: bool,
+        start: impl FnOnce() -> Result<HidService, HidError>,
+    ) {
+        let on = !session.status().locked && session.settings().hid_key;
+        let wanted = Wanted { on, available };
+        let mut service = self.service.lock().unwrap();
+        let mut problem = self.problem.lock().unwrap();
+        if let Some(s) = service.as_ref() {
+            if on && s.is_running() {
+                return;
+            }
+            let stopped = service.take().map(|s| s.stop());
+            if let (true, Some(Err(e))) = (on, stopped) {
+                *problem = Some((format!("the security key stopped: {e}"), wanted));
+                return;
+            }
+        }
+        if !on {
+            *problem = None;
+            return;
+        }
+        if problem.as_ref().is_some_and(|(_, at)| *at == wanted) {
+            return;
+        }
+        match start() {
+            Ok(s) => {
+                *service = Some(s);
+                *problem = None;
+            }
+            Err(e) => *problem = Some((e.to_string(), wanted)),
+        }
+    }
+
+    /// Whether it runs, and what is wrong if it does not.
+    pub fn status(&self) -> HidKeyStatus {
+        let uhid = latchkey_ctaphid::uhid_status();
+        let running = self
+            .service
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(HidService::is_running);
+        let problem = self
+            .problem
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|(p, _)| p.clone())
+            .or_else(|| (!uhid.is_ready() && !running).then(|| uhid.to_string()));
+        HidKeyStatus {
+            available: uhid.is_ready(),
+            running,
+            problem,
+        }
+    }
+
+    /// Stops the key (at quit): programs see it unplugged.
+    pub fn shutdown(&self) {
+        if let Some(s) = self.service.lock().unwrap().take() {
+            let _ = s.stop();
+        }
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -335,6 +463,10 @@ mod tests {
         std::fs::create_dir_all(proc.join("13")).unwrap();
         std::fs::create_dir_all(proc.join("self")).unwrap();
         assert_eq!(holders(&proc, &node), ["chromium", "ssh-keygen"]);
+        // The real /proc, for what a scan costs on this machine (a prompt's request pays it).
+        let started = std::time::Instant::now();
+        assert!(holders(Path::new("/proc"), &node).is_empty());
+        eprintln!("holders() over /proc: {:?}", started.elapsed());
         assert!(holders(&proc, &dir.path().join("hidraw8")).is_empty());
     }
 }

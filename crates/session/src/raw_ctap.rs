@@ -43,6 +43,9 @@ impl Session {
         if self.vault.lock().unwrap().is_none() && command != Some(command::GET_INFO) {
             return vec![CtapError::OperationDenied.status()];
         }
+        // A deletion through credential management is logged like one from the window.
+        let deleting = deleted_credential(request)
+            .and_then(|id| self.with_vault(|v| v.meta(&id)).ok().flatten());
         let approver = PromptApprover::new(self, door, None, info).on_waiting(waiting);
         let mut auth = Authenticator::with_config(
             SessionStore(self),
@@ -81,6 +84,15 @@ impl Session {
             )
         {
             // A delete or rename through credential management: the windows list again.
+            if let Some(m) = &deleting {
+                let account = m.user_name.clone().or_else(|| m.user_display_name.clone());
+                self.log(
+                    ActivityKind::Deleted,
+                    Some(&m.rp_id),
+                    account.as_deref(),
+                    door,
+                );
+            }
             self.events.vault_changed();
         }
         match outcome.and_then(|d| d.withdrawn) {
@@ -88,4 +100,29 @@ impl Session {
             _ => answer,
         }
     }
+}
+
+/// The credential id of an authenticatorCredentialManagement deleteCredential request
+/// (subCommand 0x06, subCommandParams {0x02: {"id": ...}}), if that is what `request` is.
+fn deleted_credential(request: &[u8]) -> Option<Vec<u8>> {
+    use ciborium::Value;
+    let (&cmd, params) = request.split_first()?;
+    if cmd != command::CREDENTIAL_MANAGEMENT && cmd != command::CREDENTIAL_MANAGEMENT_PRE {
+        return None;
+    }
+    let params: Value = ciborium::de::from_reader(params).ok()?;
+    let entry = |map: &Value, key: Value| -> Option<Value> {
+        map.as_map()?
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    };
+    if entry(&params, Value::Integer(1.into()))? != Value::Integer(6.into()) {
+        return None;
+    }
+    let sub = entry(&params, Value::Integer(2.into()))?;
+    let descriptor = entry(&sub, Value::Integer(2.into()))?;
+    entry(&descriptor, Value::Text("id".into()))?
+        .as_bytes()
+        .cloned()
 }

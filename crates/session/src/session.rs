@@ -707,7 +707,7 @@ impl Session {
         } else {
             if self.vault.lock().unwrap().is_none() {
                 return Err(SessionError::Invalid(
-                    "unlock Latchkey first to change auto-lock or the OS check".into(),
+                    "unlock Latchkey first to change auto-lock, the OS check or the security key setting".into(),
                 ));
             }
             if settings.weakens(&current) {

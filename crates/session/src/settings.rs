@@ -23,6 +23,11 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     pub verification: VerificationPolicy,
     pub theme: Theme,
+    /// "Act as a security key for other programs" (Linux): while unlocked, the app runs the
+    /// virtual security key. Off by default, and in files written before it existed. Inside the
+    /// MAC, so a program that can only write the data directory cannot turn it on.
+    #[serde(default)]
+    pub hid_key: bool,
 }
 
 /// When the OS check (password / fingerprint) runs.
@@ -49,6 +54,7 @@ impl Default for Settings {
             auto_lock_minutes: 15,
             verification: VerificationPolicy::EveryUse,
             theme: Theme::System,
+            hid_key: false,
         }
     }
 }
@@ -59,6 +65,13 @@ impl Default for Settings {
 struct SecurityPart<'a> {
     auto_lock_minutes: u32,
     verification: &'a VerificationPolicy,
+    /// Left out while off, so the MACs of files written before it existed still match.
+    #[serde(skip_serializing_if = "is_false")]
+    hid_key: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `settings.json` as stored: the settings plus the MAC of their security part (hex).
@@ -108,6 +121,7 @@ impl Settings {
             auto_lock_minutes,
             verification,
             theme: self.theme,
+            hid_key: self.hid_key,
         }
     }
 
@@ -134,7 +148,9 @@ impl Settings {
 
     /// Whether the security fields equal `other`'s (the theme aside).
     pub fn same_security(&self, other: &Settings) -> bool {
-        self.auto_lock_minutes == other.auto_lock_minutes && self.verification == other.verification
+        self.auto_lock_minutes == other.auto_lock_minutes
+            && self.verification == other.verification
+            && self.hid_key == other.hid_key
     }
 
     /// Whether `self` protects less than `current`: the OS check reused where it was not, or
@@ -155,6 +171,7 @@ impl Settings {
         serde_json::to_vec(&SecurityPart {
             auto_lock_minutes: self.auto_lock_minutes,
             verification: &self.verification,
+            hid_key: self.hid_key,
         })
         .unwrap_or_default()
     }
@@ -173,5 +190,32 @@ impl Settings {
         std::fs::write(&tmp, bytes)
             .and_then(|_| std::fs::rename(&tmp, Self::path(data_dir)))
             .map_err(|e| format!("could not save the settings: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files written before the security key setting existed keep their MAC: with the key off,
+    /// the MAC'd bytes are what they were.
+    #[test]
+    fn the_security_part_is_unchanged_while_the_key_is_off() {
+        let s = Settings::default();
+        assert_eq!(
+            String::from_utf8(s.security_bytes()).unwrap(),
+            r#"{"autoLockMinutes":15,"verification":{"kind":"every-use"}}"#
+        );
+        let on = Settings {
+            hid_key: true,
+            ..Settings::default()
+        };
+        assert_ne!(on.security_bytes(), s.security_bytes());
+        assert!(!on.same_security(&s));
+        let old: Settings = serde_json::from_str(
+            r#"{"autoLockMinutes":5,"verification":{"kind":"every-use"},"theme":"dark"}"#,
+        )
+        .unwrap();
+        assert!(!old.hid_key, "off in files written before it existed");
     }
 }

@@ -334,3 +334,100 @@ fn locked_refuses_at_once_and_changes_nothing() {
     assert_eq!(log.len(), before + 2);
     assert!(log.iter().all(|e| e.door != "usb"));
 }
+
+/// Sends `request` on `state` while the person approves whatever prompt comes.
+fn approved(f: &Fixture, request: &[u8], state: &mut CtapState) -> Vec<u8> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let person = approve_all(f.session.clone(), stop.clone());
+    let answer = f.session.ctap(request, state, info("hid-cm"), &|_| {});
+    stop.store(true, Ordering::SeqCst);
+    person.join().unwrap();
+    answer
+}
+
+fn cbor(cmd: u8, v: &Value) -> Vec<u8> {
+    let mut out = vec![cmd];
+    ciborium::ser::into_writer(v, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_deletion_through_credential_management_is_logged() {
+    use coset::{AsCborValue, CoseKey};
+    use latchkey_authenticator::pin_uv_auth_protocol::{self, KeyAgreement};
+
+    let f = unlocked();
+    let mut state = CtapState::new();
+    assert_eq!(approved(&f, &make_credential(), &mut state)[0], 0);
+    let id = f.session.list().unwrap()[0].id.clone();
+    let raw_id = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&id)
+            .unwrap()
+    };
+
+    // getKeyAgreement, then a cm token through built-in UV (approved at its prompt).
+    let ka = f.session.ctap(
+        &cbor(0x06, &Value::Map(vec![(i(1), i(2)), (i(2), i(2))])),
+        &mut state,
+        info("hid-ka"),
+        &|_| {},
+    );
+    assert_eq!(ka[0], 0);
+    let ka: Value = ciborium::de::from_reader(&ka[1..]).unwrap();
+    let key = ka.as_map().unwrap()[0].1.clone();
+    let platform = KeyAgreement::generate();
+    let shared = platform
+        .shared_secret(2, &CoseKey::from_cbor_value(key).unwrap())
+        .unwrap();
+    let token_request = cbor(
+        0x06,
+        &Value::Map(vec![
+            (i(1), i(2)),
+            (i(2), i(6)),
+            (i(3), platform.cose_public_key().to_cbor_value().unwrap()),
+            (i(9), i(0x04)),
+        ]),
+    );
+    let answer = approved(&f, &token_request, &mut state);
+    assert_eq!(answer[0], 0);
+    let answer: Value = ciborium::de::from_reader(&answer[1..]).unwrap();
+    let token = shared
+        .decrypt(answer.as_map().unwrap()[0].1.as_bytes().unwrap())
+        .unwrap();
+
+    // deleteCredential (0x06): pinUvAuthParam = authenticate(token, 0x06 || subCommandParams).
+    let sub = Value::Map(vec![(
+        i(2),
+        Value::Map(vec![
+            (t("id"), Value::Bytes(raw_id)),
+            (t("type"), t("public-key")),
+        ]),
+    )]);
+    let mut message = vec![0x06];
+    ciborium::ser::into_writer(&sub, &mut message).unwrap();
+    let delete = cbor(
+        0x0A,
+        &Value::Map(vec![
+            (i(1), i(6)),
+            (i(2), sub),
+            (i(3), i(2)),
+            (
+                i(4),
+                Value::Bytes(pin_uv_auth_protocol::authenticate(2, &token, &message)),
+            ),
+        ]),
+    );
+    assert_eq!(
+        f.session
+            .ctap(&delete, &mut state, info("hid-del"), &|_| {}),
+        [0]
+    );
+    assert!(f.session.list().unwrap().is_empty());
+    let newest = &f.session.activity(1).unwrap()[0];
+    assert_eq!(newest.kind, ActivityKind::Deleted);
+    assert_eq!(newest.door, "usb");
+    assert_eq!(newest.rp_id.as_deref(), Some("example.com"));
+    assert_eq!(newest.account.as_deref(), Some("alice"));
+}

@@ -204,3 +204,95 @@ fn a_denied_request_answers_operation_denied_and_init_resync_is_answered() {
     let other = k.host.allocate_channel(WAIT).unwrap();
     assert_ne!(other, cid);
 }
+
+#[test]
+fn the_keeper_runs_the_key_only_while_unlocked_with_the_setting_on() {
+    use latchkey_session::hid_door::{HidError, HidKeeper};
+    use latchkey_session::Settings;
+
+    let f = Fixture::new();
+    f.session.unlock().unwrap();
+    f.session
+        .set_timeouts(Duration::from_secs(10), Duration::from_secs(6));
+    let keeper = HidKeeper::new();
+    let hosts: Mutex<Vec<HostEnd>> = Mutex::default();
+    let starts = std::sync::atomic::AtomicUsize::new(0);
+    let start = || -> Result<HidService, HidError> {
+        starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (host, device) = memory_pair();
+        hosts.lock().unwrap().push(host);
+        Ok(HidService::run(Box::new(device), Arc::new(HidDoor::new(f.session.clone()))).unwrap())
+    };
+    let count = || starts.load(std::sync::atomic::Ordering::SeqCst);
+
+    // Off by default: nothing starts.
+    assert!(!f.session.settings().hid_key);
+    keeper.sync_with(&f.session, true, start);
+    assert_eq!(count(), 0);
+
+    f.session
+        .set_settings(Settings {
+            hid_key: true,
+            ..f.session.settings()
+        })
+        .unwrap();
+    keeper.sync_with(&f.session, true, start);
+    assert_eq!(count(), 1);
+    assert!(keeper.status().running);
+    let cid = hosts.lock().unwrap()[0]
+        .allocate_channel(WAIT)
+        .expect("the key answers");
+    assert_ne!(cid, 0);
+    keeper.sync_with(&f.session, true, start);
+    assert_eq!(count(), 1, "running: not started twice");
+
+    // Lock: the key goes away (the device end of the pipe is dropped).
+    f.session.lock();
+    keeper.sync_with(&f.session, true, start);
+    assert!(!keeper.status().running);
+    assert!(hosts.lock().unwrap()[0]
+        .allocate_channel(Duration::from_millis(300))
+        .is_err());
+
+    // Unlock: back; the setting survived the lock (it is in the MAC'd part of the file).
+    f.session.unlock().unwrap();
+    assert!(f.session.settings().hid_key);
+    keeper.sync_with(&f.session, true, start);
+    assert_eq!(count(), 2);
+
+    // Turned off: gone again.
+    f.session
+        .set_settings(Settings {
+            hid_key: false,
+            ..f.session.settings()
+        })
+        .unwrap();
+    keeper.sync_with(&f.session, true, start);
+    assert!(!keeper.status().running);
+
+    // A failing start is reported and not retried until something changes.
+    f.session
+        .set_settings(Settings {
+            hid_key: true,
+            ..f.session.settings()
+        })
+        .unwrap();
+    let failing = || -> Result<HidService, HidError> {
+        starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(HidError::Device(latchkey_ctaphid::UhidError::Missing))
+    };
+    keeper.sync_with(&f.session, false, failing);
+    keeper.sync_with(&f.session, false, failing);
+    assert_eq!(count(), 3, "tried once for the same situation");
+    let status = keeper.status();
+    assert!(!status.running);
+    assert!(
+        status
+            .problem
+            .as_deref()
+            .unwrap_or("")
+            .contains("modprobe uhid"),
+        "{status:?}"
+    );
+    keeper.shutdown();
+}

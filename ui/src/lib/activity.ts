@@ -5,7 +5,7 @@ const DOOR_LABELS: Record<Door, string> = {
   app: 'App',
   cli: 'CLI',
   browser: 'Browser',
-  usb: 'USB key',
+  usb: 'Security key',
   program: 'Another program',
 };
 
@@ -17,7 +17,7 @@ const DOOR_PHRASES: Record<Door, string> = {
   app: 'Latchkey itself',
   cli: 'a command-line tool',
   browser: 'your browser',
-  usb: 'the USB security key connection',
+  usb: 'a program using Latchkey as a security key',
   program: 'another program on this PC',
 };
 

@@ -16,6 +16,7 @@ import type {
   ExportResult,
   FolderKind,
   FormatChoice,
+  HidKeyStatus,
   ImportOpened,
   ImportProgress,
   ImportSummary,
@@ -71,6 +72,11 @@ export function getSettings(): Promise<Settings> {
 
 export function setSettings(settings: Settings): Promise<void> {
   return invoke<void>('set_settings', { settings });
+}
+
+/** Whether the virtual security key can run here and runs; the reason when not. */
+export function hidKeyStatus(): Promise<HidKeyStatus> {
+  return invoke<HidKeyStatus>('hid_key_status');
 }
 
 /** Real input in the main window (throttled by the caller): pushes the auto-lock back. */

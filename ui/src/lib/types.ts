@@ -75,6 +75,15 @@ export type Settings = {
   autoLockMinutes: number;
   verification: VerificationPolicy;
   theme: ThemePreference;
+  /** "Act as a security key for other programs" (Linux); absent in older backends = off. */
+  hidKey?: boolean;
+};
+
+/** Whether the virtual security key can run here, runs, and if not, why (what to do). */
+export type HidKeyStatus = {
+  available: boolean;
+  running: boolean;
+  problem: string | null;
 };
 
 export type PromptAccount = {
