@@ -173,6 +173,11 @@ run_tests() {
   else
     fail "the prompt does not name python3, the security key, py.example and alice (see $log)"
   fi
+  if grep -q 'withdrawn' "$log"; then
+    pass "serve's terminal says the cancelled prompt was withdrawn"
+  else
+    fail "serve's terminal does not say the cancelled prompt was withdrawn (see $log)"
+  fi
 }
 
 # The negative control: a check that cannot pass (a signature verified with another site's
