@@ -178,10 +178,13 @@ impl<S: CredentialStore, U: UserInteraction> Authenticator<S, U> {
             return Err(CtapError::InvalidLength.into());
         }
         let rp_id = req.rp_id.as_str();
-        // Step 5: options; up=false (silent assertion) would skip the person, which Latchkey
-        // never does.
+        // Step 5: options. up=false (a silent assertion) would skip the person, which Latchkey
+        // never does: it answers "no credentials" at once, whether or not it holds one, so the
+        // answer tells the caller nothing and nothing is signed. Clients probe this way before
+        // creating (OpenSSH's `ssh-keygen -O resident` looks for an existing key and stops at
+        // any other error, where CTAP2_ERR_INVALID_OPTION used to stop it).
         if req.options.up == Some(false) {
-            return Err(CtapError::InvalidOption.into());
+            return Err(CtapError::NoCredentials.into());
         }
         // Steps 1, 6: pinUvAuthParam.
         let uv_by_token = self.check_pin_uv_auth_param(

@@ -332,3 +332,34 @@ fn store_count(store: &MemoryStore) -> usize {
     use latchkey_authenticator::CredentialStore;
     store.list().unwrap().len()
 }
+
+#[test]
+fn a_silent_get_assertion_answers_no_credentials_without_asking_or_signing() {
+    let store = MemoryStore::default();
+    let person = Person::new(true);
+    let mut client = Client {
+        store: &store,
+        person: &person,
+        state: None,
+    };
+    ok(&client.send(&make_cred(b"alice", None)));
+    let token = client.token(0x02, Some(RP)).unwrap();
+    person.asked.lock().unwrap().clear();
+    let silent = enc(
+        0x02,
+        &Value::Map(vec![
+            (i(1), t(RP)),
+            (i(2), Value::Bytes(CDH.to_vec())),
+            (i(5), Value::Map(vec![(t("up"), Value::Bool(false))])),
+            (
+                i(6),
+                Value::Bytes(pin_uv_auth_protocol::authenticate(2, &token, &CDH)),
+            ),
+            (i(7), i(2)),
+        ]),
+    );
+    assert_eq!(client.send(&silent), vec![0x2E], "CTAP2_ERR_NO_CREDENTIALS");
+    assert!(person.asked.lock().unwrap().is_empty(), "nobody asked");
+    use latchkey_authenticator::CredentialStore;
+    assert_eq!(store.list().unwrap()[0].sign_count, 0, "nothing signed");
+}
