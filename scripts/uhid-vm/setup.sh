@@ -44,8 +44,10 @@ SECMIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev
   echo "deb $MIRROR $CODENAME main"
   echo "deb $MIRROR $CODENAME-updates main"
   [ -z "$SECMIRROR" ] || echo "deb $SECMIRROR $CODENAME-security main"
-  echo "deb $MIRROR $CODENAME-backports main"
+  [ "$CODENAME" != bookworm ] || echo "deb $MIRROR $CODENAME-backports main"
 } > "$APT/sources.list"
+TARGET_RELEASE=""
+[ "$CODENAME" != bookworm ] || TARGET_RELEASE="-t bookworm-backports"
 APTO="-o Dir::Etc::sourcelist=$APT/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::lists=$APT/lists -o Dir::Cache::archives=$APT/archives -o APT::Sandbox::User=root"
 updated=""
 apt_update() {
@@ -59,7 +61,7 @@ if [ -n "$missing" ]; then
   apt_update
   # shellcheck disable=SC2086
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get $APTO install -y -qq --no-install-recommends --no-remove \
-    -t "$CODENAME-backports" $missing >/dev/null
+    $TARGET_RELEASE $missing >/dev/null
   $SUDO apt-get $APTO clean
 fi
 
