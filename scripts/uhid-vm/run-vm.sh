@@ -3,8 +3,8 @@
 # as root, from the checkout's root. The guest sees the host's /usr and /etc (read-only, with a
 # throw-away overlay), this checkout and the cargo target dir at their host paths (read-only),
 # and a scratch dir at /vmwork (read-write). It has /dev/uhid; it has no network, no udev.
-#   usage: scripts/uhid-vm/run-vm.sh COMMAND [ARGS...]   (the guest splits the words on spaces
-#          again: no quoting survives; e.g. run-vm.sh sh tests/hid/guest.sh)
+#   usage: scripts/uhid-vm/run-vm.sh COMMAND [ARGS...]   e.g. run-vm.sh sh tests/hid/guest.sh,
+#          run-vm.sh sh -c 'ls -l /dev/uhid; exit 3'   (the arguments arrive unchanged)
 #   env:   CARGO_TARGET_DIR (default ./target), VM_MEM (default 512M), VM_TIMEOUT seconds
 #          (default 300), VM_SCRATCH (a dir to keep the guest's files in; default a temporary
 #          one, removed afterwards), VM_ENV ("NAME=value ..." passed to COMMAND),
@@ -22,8 +22,8 @@ fi
 TARGET=${CARGO_TARGET_DIR:-$CHECKOUT/target}
 mkdir -p "$TARGET"
 TARGET=$(cd "$TARGET" && pwd)
-case "$CHECKOUT$TARGET$*${VM_ENV:-}" in
-  *\'*|*'"'*|*\\*) echo "run-vm: quotes or backslashes in paths or the command are not supported" >&2; exit 2 ;;
+case "$CHECKOUT$TARGET${VM_ENV:-}" in
+  *\'*|*'"'*|*\\*) echo "run-vm: quotes or backslashes in the paths or VM_ENV are not supported" >&2; exit 2 ;;
 esac
 case "$CHECKOUT$TARGET" in
   *' '*) echo "run-vm: the checkout and target paths must not contain spaces" >&2; exit 2 ;;
@@ -36,12 +36,17 @@ else
 fi
 chmod 0777 "$SCRATCH"   # the guest's unprivileged test user writes its logs there
 rm -f "$SCRATCH/.guest-rc"
-# The guest's init reads this (busybox sh); one command line, no quoting needed (checked above).
+# The command, each argument single-quoted, as a script the guest runs (so any argument survives).
+for a in "$@"; do
+  printf "'%s' " "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"
+done > "$SCRATCH/.vm-command"
+echo >> "$SCRATCH/.vm-command"
+# The guest's init reads this (busybox sh); paths without quotes (checked above).
 {
   echo "VM_CHECKOUT='$CHECKOUT'"
   # A target dir inside the checkout is already shared with it.
   case "$TARGET/" in "$CHECKOUT"/*) echo "VM_TARGET=''" ;; *) echo "VM_TARGET='$TARGET'" ;; esac
-  echo "VM_SCRIPT='$*'"
+  echo "VM_SCRIPT='sh /vmwork/.vm-command'"
   echo "VM_ENV='${VM_ENV:-}'"
 } > "$SCRATCH/vm.conf"
 share() { # tag, host path, read-only?
