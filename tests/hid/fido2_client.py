@@ -17,7 +17,7 @@ import traceback
 from fido2.client import DefaultClientDataCollector, Fido2Client, UserInteraction
 from fido2.ctap import STATUS, CtapError
 from fido2.ctap2 import ClientPin, Ctap2, CredentialManagement
-from fido2.hid import CtapHidDevice
+from fido2.hid import CAPABILITY, CTAPHID, CtapHidDevice
 from fido2.server import Fido2Server
 from fido2.utils import sha256
 from fido2.webauthn import (
@@ -116,6 +116,27 @@ def approved():
         assert device.ping(data) == data, "the echo differs"
 
     check("CTAPHID PING echoes a message of 14 packets", ping)
+
+    def wink_and_msg():
+        caps = CAPABILITY(device.capabilities)
+        assert CAPABILITY.CBOR in caps and CAPABILITY.WINK in caps, f"capabilities {caps!r}"
+        device.wink()
+        # CTAP1/U2F: U2F_VERSION. A key without CTAP1 (NMSG) refuses it: CTAPHID_MSG itself
+        # (ERR_INVALID_CMD) or the APDU (SW_INS_NOT_SUPPORTED 6D00); a key with CTAP1 answers
+        # U2F_V2 and 9000. Never a signature, never silence.
+        try:
+            answer = device.call(CTAPHID.MSG, bytes.fromhex("0003000000"))
+        except CtapError as e:
+            assert CAPABILITY.NMSG in caps, f"MSG refused ({e}) though NMSG is not advertised"
+            assert e.code == CtapError.ERR.INVALID_COMMAND, f"MSG refused with {e.code!r}"
+            return f"capabilities {caps!r}; MSG refused with INVALID_COMMAND"
+        if CAPABILITY.NMSG in caps:
+            assert answer == b"\x6d\x00", f"no CTAP1, but U2F_VERSION answered {answer.hex()}"
+        else:
+            assert answer == b"U2F_V2\x90\x00", f"U2F_VERSION answered {answer.hex()}"
+        return f"capabilities {caps!r}; U2F_VERSION answered {answer.hex()}"
+
+    check("CTAPHID WINK answered; CTAPHID MSG (CTAP1) answered as the capabilities say", wink_and_msg)
 
     server = Fido2Server(PublicKeyCredentialRpEntity(id=RP_ID, name="Py Example"))
     client = client_for(device)
