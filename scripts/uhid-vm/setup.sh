@@ -20,8 +20,9 @@ exec 9>"$B/.lock"
 flock 9   # two setups at once (parallel worktrees) would unpack over each other
 
 # Host tools: QEMU, busybox for the initramfs, and what the guest tests run (the guest uses the
-# host's /usr): libfido2's tools, OpenSSH's client (ssh-keygen -t ecdsa-sk).
-PKGS="qemu-system-x86 busybox-static fido2-tools openssh-client"
+# host's /usr): libfido2's tools, OpenSSH's client (ssh-keygen -t ecdsa-sk), udev's rules and
+# udevadm (the rules are checked with `udevadm test`; no udev daemon runs in the guest).
+PKGS="qemu-system-x86 busybox-static fido2-tools openssh-client udev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

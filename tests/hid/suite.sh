@@ -143,6 +143,34 @@ status_checks() {
   fi
 }
 
+# The udev side, simulated (`udevadm test`: no udev daemon runs in the guest) on the real
+# devices: the repository's rule tags /dev/uhid for the seat's user (uaccess), and the key's
+# hidraw node is recognised as a security token by systemd's own rules (60-fido-id.rules reads
+# the FIDO usage page from its report descriptor; 70-uaccess.rules then tags it).
+udev_checks() {
+  local out
+  # The guest's /etc is a throw-away overlay: the checkout's rule, whatever the host has.
+  install -D -m 0644 packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules
+  out=$(udevadm test /sys/devices/virtual/misc/uhid 2>&1)
+  if echo "$out" | grep -q '^TAGS=.*:uaccess:'; then
+    pass "udev: packaging/linux/70-latchkey-uhid.rules gives /dev/uhid to the seat's user (uaccess)"
+  else
+    fail "udev: /dev/uhid gets no uaccess tag: $(echo "$out" | grep -E '^(TAGS|DEVNAME)=' | tr '\n' ' ')"
+  fi
+  # systemd's fido_id as 60-fido-id.rules runs it (from the event's environment; under
+  # `udevadm test` it finds none), then the rule that tags security tokens.
+  local node=${HIDRAW#/dev/} devpath
+  devpath=$(cd "/sys/class/hidraw/$node" && pwd -P) && devpath=${devpath#/sys}
+  out=$(env -i DEVPATH="$devpath" SUBSYSTEM=hidraw ACTION=add SEQNUM=1 DEVNAME="$HIDRAW" \
+    /usr/lib/udev/fido_id 2>&1)
+  if echo "$out" | grep -qx 'ID_SECURITY_TOKEN=1' &&
+    grep -qs 'ENV{ID_SECURITY_TOKEN}==.*TAG+="uaccess"' /usr/lib/udev/rules.d/70-uaccess.rules; then
+    pass "udev: systemd's fido_id takes $HIDRAW for a security token (ID_SECURITY_TOKEN=1 -> uaccess)"
+  else
+    fail "udev: systemd's fido_id on $HIDRAW ($devpath): $(echo "${out:-no output}" | tr '\n' ' ')"
+  fi
+}
+
 run_tests() {
   setup_user || return 1
   status_checks
@@ -154,6 +182,7 @@ run_tests() {
   failures=$((failures + $?))
   as_user "$PY" $HID/fido2_client.py approved
   failures=$((failures + $?))
+  udev_checks
   stop_serve approved
 
   # 2. No --yes: the prompt reads its answers from a pipe the python test writes to.
