@@ -28,6 +28,9 @@ describe('promptTitle', () => {
     expect(isNoPasskey(prompt({ accounts: [] }))).toBe(true);
     expect(isNoPasskey(prompt())).toBe(false);
     expect(isNoPasskey(prompt({ operation: 'create', accounts: [] }))).toBe(false);
+    // A security key client's credential-management token: not a sign-in without a passkey.
+    expect(promptTitle(prompt({ operation: 'manage', rpId: '', accounts: [] }))).toBe('Let a program manage your passkeys?');
+    expect(isNoPasskey(prompt({ operation: 'manage', rpId: '', accounts: [] }))).toBe(false);
   });
 });
 

@@ -221,15 +221,19 @@ fn describe(p: &Prompt) -> String {
         .unwrap_or_else(|| "a program asks through the security key".into());
     let what = match p.operation {
         PromptOperation::Create => format!("create a passkey for {site}"),
-        PromptOperation::SignIn if site.is_empty() => {
-            "use Latchkey (manage its passkeys, or pick this key)".to_owned()
-        }
+        PromptOperation::SignIn if site.is_empty() => "use Latchkey as the security key".to_owned(),
         PromptOperation::SignIn if p.accounts.is_empty() => {
             format!("sign in to {site}: there is no passkey for it here (approving signs nothing)")
         }
         PromptOperation::SignIn => format!("sign in to {site}"),
         PromptOperation::Delete => format!("delete a passkey for {site}"),
         PromptOperation::Unlock => format!("unlock Latchkey for {site}"),
+        PromptOperation::Manage if site.is_empty() => {
+            "manage your passkeys (list, rename, delete) for up to 10 minutes".to_owned()
+        }
+        PromptOperation::Manage => {
+            format!("manage your passkeys for {site} (list, rename, delete) for up to 10 minutes")
+        }
     };
     let mut out = format!("{program}: {what}");
     for (n, a) in p.accounts.iter().enumerate() {

@@ -132,9 +132,10 @@ impl UserInteraction for PromptApprover<'_> {
         let operation = match request.operation {
             Operation::MakeCredential => PromptOperation::Create,
             Operation::GetAssertion => PromptOperation::SignIn,
-            // Credential management and selection come from CTAP clients (the USB door): they
-            // are shown as sign-in style requests for the device itself.
-            Operation::CredentialManagement | Operation::Selection => PromptOperation::SignIn,
+            Operation::CredentialManagement => PromptOperation::Manage,
+            // Selection (a CTAP client asks the person to pick this key) is shown as a
+            // sign-in style request for the device itself.
+            Operation::Selection => PromptOperation::SignIn,
         };
         // A sign-in with no usable passkey is still shown (so a caller cannot learn at once
         // which sites have one), and nothing is signed whatever the answer.

@@ -24,6 +24,10 @@ pub enum PromptOperation {
     /// A browser asks while the vault is locked: unlock (with the OS check) to go on, or send
     /// the request to another device. `rp_id` is the origin's domain.
     Unlock,
+    /// A program using Latchkey as a security key asks to manage the passkeys (CTAP credential
+    /// management: list, rename, delete) for up to 10 minutes; `rp_id` is empty, or the one
+    /// site it is limited to.
+    Manage,
 }
 
 /// The most prompts that may wait at once (the one shown included).

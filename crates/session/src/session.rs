@@ -797,6 +797,7 @@ impl Session {
                     PromptOperation::SignIn => "sign in",
                     PromptOperation::Delete => "delete a passkey",
                     PromptOperation::Unlock => "unlock Latchkey",
+                    PromptOperation::Manage => "manage your passkeys",
                 };
                 self.verify_for_ceremony(what, &prompt.rp_id, label.as_deref(), always)
                     .map_err(SessionError::Verification)?

@@ -335,14 +335,18 @@ fn locked_refuses_at_once_and_changes_nothing() {
     assert!(log.iter().all(|e| e.door != "usb"));
 }
 
-/// Sends `request` on `state` while the person approves whatever prompt comes.
-fn approved(f: &Fixture, request: &[u8], state: &mut CtapState) -> Vec<u8> {
+/// Sends `request` on `state` while the person approves whatever prompt comes; the answer and
+/// the prompts shown.
+fn approved(
+    f: &Fixture,
+    request: &[u8],
+    state: &mut CtapState,
+) -> (Vec<u8>, Vec<latchkey_session::Prompt>) {
     let stop = Arc::new(AtomicBool::new(false));
     let person = approve_all(f.session.clone(), stop.clone());
     let answer = f.session.ctap(request, state, info("hid-cm"), &|_| {});
     stop.store(true, Ordering::SeqCst);
-    person.join().unwrap();
-    answer
+    (answer, person.join().unwrap())
 }
 
 fn cbor(cmd: u8, v: &Value) -> Vec<u8> {
@@ -358,7 +362,7 @@ fn a_deletion_through_credential_management_is_logged() {
 
     let f = unlocked();
     let mut state = CtapState::new();
-    assert_eq!(approved(&f, &make_credential(), &mut state)[0], 0);
+    assert_eq!(approved(&f, &make_credential(), &mut state).0[0], 0);
     let id = f.session.list().unwrap()[0].id.clone();
     let raw_id = {
         use base64::Engine;
@@ -390,8 +394,14 @@ fn a_deletion_through_credential_management_is_logged() {
             (i(9), i(0x04)),
         ]),
     );
-    let answer = approved(&f, &token_request, &mut state);
+    let (answer, prompts) = approved(&f, &token_request, &mut state);
     assert_eq!(answer[0], 0);
+    let ops: Vec<_> = prompts.iter().map(|p| p.operation).collect();
+    assert_eq!(
+        ops,
+        [PromptOperation::Manage],
+        "the person sees what the token is for"
+    );
     let answer: Value = ciborium::de::from_reader(&answer[1..]).unwrap();
     let token = shared
         .decrypt(answer.as_map().unwrap()[0].1.as_bytes().unwrap())

@@ -10,6 +10,7 @@ export function promptTitle(p: Pick<Prompt, 'operation' | 'rpId'> & { accounts?:
   if (p.operation === 'create') return `Create a passkey for ${p.rpId}?`;
   if (p.operation === 'delete') return 'Delete a passkey?';
   if (p.operation === 'unlock') return 'Unlock Latchkey to continue';
+  if (p.operation === 'manage') return 'Let a program manage your passkeys?';
   if (isNoPasskey(p)) return `No passkey for ${p.rpId} on this PC`;
   return `Sign in to ${p.rpId}?`;
 }

@@ -100,7 +100,7 @@ export type Prompt = {
    * means there is no passkey for the site: the person only closes it. 'unlock': a browser asks
    * while Latchkey is locked (rpId is the origin's domain, accounts is empty).
    */
-  operation: 'create' | 'sign-in' | 'delete' | 'unlock';
+  operation: 'create' | 'sign-in' | 'delete' | 'unlock' | 'manage';
   rpId: string;
   rpName: string | null;
   origin: string | null;
