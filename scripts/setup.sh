@@ -129,3 +129,10 @@ if [ "${1:-}" = "--test" ]; then
     cp tests/browser/package-lock.json tests/browser/node_modules/.latchkey-installed
   fi
 fi
+
+# The virtual security key tests (tests/hid) boot a Linux guest that has /dev/uhid: QEMU, the
+# tools the guest runs (fido2-tools, openssh-client, from the host's /usr), and Debian's kernel
+# with a small initramfs, cached in ~/.cache/latchkey-uhid-vm (a second run only checks).
+if [ "${1:-}" = "--test" ]; then
+  $SUDO env LATCHKEY_VM_CACHE="${LATCHKEY_VM_CACHE:-$HOME/.cache/latchkey-uhid-vm}" sh scripts/uhid-vm/setup.sh
+fi

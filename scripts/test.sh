@@ -35,6 +35,12 @@ stage "cargo test" cargo test --workspace --locked
 if [ -f tests/judges/test_fido2_judge.py ]; then
   stage "python fido2 judge" env LATCHKEY_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/latchkey" .venv/bin/python -m pytest -q tests/judges
 fi
+# Latchkey as a USB security key for other programs (libfido2's tools, python-fido2, OpenSSH),
+# in a Linux guest: these machines have no /dev/uhid. Uses the debug `latchkey` built above; a
+# negative control first proves that a failing check in the guest fails this stage.
+if [ -x tests/hid/run.sh ]; then
+  stage "virtual security key (Linux guest)" tests/hid/run.sh --with-negative-control
+fi
 if [ -x scripts/fuzz.sh ]; then
   stage "fuzz (short)" scripts/fuzz.sh 20
 fi
