@@ -6,6 +6,7 @@
 //! stand-in of `common` (its polkit path is tested through the CLI).
 
 mod common;
+use common::ctap::{cbor, i, make_credential, t};
 use common::{wait_prompt, Fixture};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,39 +126,6 @@ fn approve_all(
         }
         seen
     })
-}
-
-fn t(s: &str) -> Value {
-    Value::Text(s.into())
-}
-fn i(n: i64) -> Value {
-    Value::Integer(n.into())
-}
-
-/// authenticatorMakeCredential for example.com, user "alice", asking for UV with the option.
-fn make_credential() -> Vec<u8> {
-    let params = Value::Map(vec![
-        (i(1), Value::Bytes(vec![7; 32])),
-        (i(2), Value::Map(vec![(t("id"), t("example.com"))])),
-        (
-            i(3),
-            Value::Map(vec![
-                (t("id"), Value::Bytes(b"alice-id".to_vec())),
-                (t("name"), t("alice")),
-            ]),
-        ),
-        (
-            i(4),
-            Value::Array(vec![Value::Map(vec![
-                (t("alg"), i(-7)),
-                (t("type"), t("public-key")),
-            ])]),
-        ),
-        (i(7), Value::Map(vec![(t("uv"), Value::Bool(true))])),
-    ]);
-    let mut out = vec![0x01];
-    ciborium::ser::into_writer(&params, &mut out).unwrap();
-    out
 }
 
 fn unlocked() -> Fixture {
@@ -347,12 +315,6 @@ fn approved(
     let answer = f.session.ctap(request, state, info("hid-cm"), &|_| {});
     stop.store(true, Ordering::SeqCst);
     (answer, person.join().unwrap())
-}
-
-fn cbor(cmd: u8, v: &Value) -> Vec<u8> {
-    let mut out = vec![cmd];
-    ciborium::ser::into_writer(v, &mut out).unwrap();
-    out
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! as a program on /dev/hidrawN would and reads the authenticator's answers back.
 
 mod common;
+use common::ctap::{get, i, make_credential, t};
 use common::{wait_prompt, Fixture};
 
 use std::sync::{Arc, Mutex};
@@ -17,42 +18,6 @@ use latchkey_session::hid_door::{Answered, HidDoor, HidService};
 use latchkey_session::{ActivityKind, PromptOperation};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn t(s: &str) -> Value {
-    Value::Text(s.into())
-}
-fn i(n: i64) -> Value {
-    Value::Integer(n.into())
-}
-fn get<'a>(v: &'a Value, k: &Value) -> Option<&'a Value> {
-    v.as_map()?.iter().find(|(kk, _)| kk == k).map(|(_, v)| v)
-}
-
-/// authenticatorMakeCredential for example.com (user "alice"), UV asked with the option.
-fn make_credential() -> Vec<u8> {
-    let params = Value::Map(vec![
-        (i(1), Value::Bytes(vec![7; 32])),
-        (i(2), Value::Map(vec![(t("id"), t("example.com"))])),
-        (
-            i(3),
-            Value::Map(vec![
-                (t("id"), Value::Bytes(b"alice-id".to_vec())),
-                (t("name"), t("alice")),
-            ]),
-        ),
-        (
-            i(4),
-            Value::Array(vec![Value::Map(vec![
-                (t("alg"), i(-7)),
-                (t("type"), t("public-key")),
-            ])]),
-        ),
-        (i(7), Value::Map(vec![(t("uv"), Value::Bool(true))])),
-    ]);
-    let mut out = vec![0x01];
-    ciborium::ser::into_writer(&params, &mut out).unwrap();
-    out
-}
 
 struct Key {
     f: Fixture,

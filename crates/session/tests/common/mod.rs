@@ -3,6 +3,8 @@
 //! with a counting stand-in for the OS check). Not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod ctap;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
