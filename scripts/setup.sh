@@ -73,29 +73,27 @@ if [ -f packaging/linux/dev.latchkey.verify.policy ]; then
 fi
 
 # The virtual security key (Linux): /dev/uhid for the person at the seat, and the uhid module
-# loaded at boot. Only as root: these change how the machine treats devices for every user.
+# loaded at boot. These change how the machine treats devices for every user, hence sudo (as
+# for the packages above). See the README's "A security key for every program" for what access
+# to /dev/uhid allows.
 if [ "$(uname -s)" = Linux ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    changed=""
-    if ! cmp -s packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules; then
-      install -D -m 0644 packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules
-      changed=1
+  changed=""
+  if ! cmp -s packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules; then
+    $SUDO install -D -m 0644 packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules
+    changed=1
+  fi
+  if ! cmp -s packaging/linux/latchkey-uhid.conf /etc/modules-load.d/latchkey.conf; then
+    $SUDO install -D -m 0644 packaging/linux/latchkey-uhid.conf /etc/modules-load.d/latchkey.conf
+    changed=1
+  fi
+  if [ -n "$changed" ]; then
+    echo "setup: installed the udev rule and modules-load entry for /dev/uhid (virtual security key)"
+    # Now rather than at the next boot; a container may allow neither (then: at boot).
+    $SUDO modprobe uhid 2>/dev/null || true
+    if command -v udevadm >/dev/null && [ -e /dev/uhid ]; then
+      $SUDO udevadm control --reload 2>/dev/null || true
+      $SUDO udevadm trigger --subsystem-match=misc --sysname-match=uhid 2>/dev/null || true
     fi
-    if ! cmp -s packaging/linux/latchkey-uhid.conf /etc/modules-load.d/latchkey.conf; then
-      install -D -m 0644 packaging/linux/latchkey-uhid.conf /etc/modules-load.d/latchkey.conf
-      changed=1
-    fi
-    if [ -n "$changed" ]; then
-      echo "setup: installed the udev rule and modules-load entry for /dev/uhid (virtual security key)"
-      # Now rather than at the next boot; a container may allow neither (then: at boot).
-      modprobe uhid 2>/dev/null || true
-      if command -v udevadm >/dev/null && [ -e /dev/uhid ]; then
-        udevadm control --reload 2>/dev/null || true
-        udevadm trigger --subsystem-match=misc --sysname-match=uhid 2>/dev/null || true
-      fi
-    fi
-  elif ! cmp -s packaging/linux/70-latchkey-uhid.rules /etc/udev/rules.d/70-latchkey-uhid.rules; then
-    echo "setup: to let Latchkey act as a security key, run this as root once (sudo scripts/setup.sh): it installs /etc/udev/rules.d/70-latchkey-uhid.rules and loads uhid at boot"
   fi
 fi
 
