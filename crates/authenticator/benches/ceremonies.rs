@@ -163,9 +163,12 @@ fn bench_latchkey(c: &mut Criterion) {
         group.finish();
         if n == SIZES[SIZES.len() - 1] {
             let req = get_assertion_request(&target);
-            let _ = PAIRED.set(paired(|| {
+            let mut ours = || {
                 black_box(auth.get_assertion(&req, &caller).expect("assertion"));
-            }));
+            };
+            let mut theirs = peer::get_assertion_op(n);
+            let mut bare = bare_sign_op();
+            let _ = PAIRED.set(interleaved([&mut ours, &mut theirs, &mut bare]));
         }
 
         let mut group = c.benchmark_group("make_credential");
@@ -191,30 +194,38 @@ fn bench_latchkey(c: &mut Criterion) {
 /// Rounds of the interleaved comparison.
 const PAIRED_ROUNDS: usize = 2_000;
 
-/// Medians of one getAssertion and of one bare P-256 signature, timed alternately.
-static PAIRED: std::sync::OnceLock<(Duration, Duration)> = std::sync::OnceLock::new();
+/// Medians of one Latchkey getAssertion, one passkey-rs getAssertion and one bare P-256
+/// signature, timed in turn (see [`interleaved`]).
+static PAIRED: std::sync::OnceLock<[Duration; 3]> = std::sync::OnceLock::new();
 
-/// Times `op` and a bare P-256 signature of a message of the same size, one after the other,
-/// [`PAIRED_ROUNDS`] times, and returns both medians. Criterion measures each group for
-/// seconds, apart: on a shared machine the load changes between groups, which moves a ratio of
-/// two groups by ±20%; interleaved, both sides meet the same load.
-fn paired(mut op: impl FnMut()) -> (Duration, Duration) {
+/// Runs each of `ops` once per round, in turn, for [`PAIRED_ROUNDS`] rounds, and returns each
+/// one's median time. Criterion measures each group for seconds, one after the other: on a
+/// shared machine the load changes between groups and moves a ratio of two groups by ±40%
+/// (one run here put a getAssertion, which includes a signature, at 0.6x a bare signature);
+/// interleaved, every side meets the same load.
+fn interleaved<const N: usize>(mut ops: [&mut dyn FnMut(); N]) -> [Duration; N] {
+    let mut times: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(PAIRED_ROUNDS));
+    for _ in 0..PAIRED_ROUNDS {
+        for (op, t) in ops.iter_mut().zip(times.iter_mut()) {
+            let start = std::time::Instant::now();
+            op();
+            t.push(start.elapsed());
+        }
+    }
+    times.map(|mut t| {
+        t.sort();
+        t[PAIRED_ROUNDS / 2]
+    })
+}
+
+/// A bare P-256 signature of a message the size of a getAssertion's (authData + hash).
+fn bare_sign_op() -> impl FnMut() {
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
     let msg = [5u8; 37 + 32];
-    let mut ours = Vec::with_capacity(PAIRED_ROUNDS);
-    let mut bare = Vec::with_capacity(PAIRED_ROUNDS);
-    for _ in 0..PAIRED_ROUNDS {
-        let t = std::time::Instant::now();
-        op();
-        ours.push(t.elapsed());
-        let t = std::time::Instant::now();
+    move || {
         let sig: p256::ecdsa::Signature = key.sign(black_box(&msg));
         black_box(sig);
-        bare.push(t.elapsed());
     }
-    ours.sort();
-    bare.sort();
-    (ours[PAIRED_ROUNDS / 2], bare[PAIRED_ROUNDS / 2])
 }
 
 mod peer {
@@ -267,43 +278,74 @@ mod peer {
         }
     }
 
-    pub fn bench(c: &mut Criterion) {
-        let rt = tokio::runtime::Builder::new_current_thread()
+    type PeerAuthenticator = PkAuthenticator<MemoryStore, PkApprove, AvailableBackend>;
+
+    /// passkey-rs over an in-memory store of `n` passkeys, the target among them.
+    fn authenticator(n: usize) -> PeerAuthenticator {
+        let mut store = MemoryStore::new();
+        let target = passkey(0, TARGET_RP.to_owned());
+        store.insert(target.credential_id.to_vec(), target);
+        // Filler passkeys share one key pair, as on the Latchkey side.
+        let filler = passkey(1, String::new());
+        for i in 1..n {
+            let mut p = filler.clone();
+            p.credential_id = format!("bench-credential-{i:08}").into_bytes().into();
+            p.rp_id = format!("site{}.example", i % 5_000);
+            store.insert(p.credential_id.to_vec(), p);
+        }
+        let mut auth =
+            PkAuthenticator::new(Aaguid::new_empty(), store, PkApprove, AvailableBackend);
+        auth.set_make_credentials_with_signature_counter(true);
+        auth
+    }
+
+    /// The same allow-listed sign-in as [`get_assertion_request`], in passkey-rs's types.
+    fn get_assertion_request() -> get_assertion::Request {
+        get_assertion::Request {
+            rp_id: TARGET_RP.into(),
+            client_data_hash: vec![9; 32].into(),
+            allow_list: Some(vec![webauthn::PublicKeyCredentialDescriptor {
+                ty: webauthn::PublicKeyCredentialType::PublicKey,
+                id: b"bench-credential-00000000".to_vec().into(),
+                transports: None,
+            }]),
+            extensions: None,
+            pin_auth: None,
+            pin_protocol: None,
+            options: get_assertion::Options { up: true, uv: true },
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
             .build()
-            .expect("runtime");
+            .expect("runtime")
+    }
+
+    /// One passkey-rs getAssertion over `n` passkeys per call, for the interleaved comparison.
+    pub fn get_assertion_op(n: usize) -> impl FnMut() {
+        let rt = runtime();
+        let mut auth = authenticator(n);
+        move || {
+            black_box(
+                rt.block_on(auth.get_assertion(get_assertion_request()))
+                    .expect("assertion"),
+            );
+        }
+    }
+
+    pub fn bench(c: &mut Criterion) {
+        let rt = runtime();
         for n in SIZES {
-            let mut store = MemoryStore::new();
-            let target = passkey(0, TARGET_RP.to_owned());
-            store.insert(target.credential_id.to_vec(), target);
-            // Filler passkeys share one key pair, as on the Latchkey side.
-            let filler = passkey(1, String::new());
-            for i in 1..n {
-                let mut p = filler.clone();
-                p.credential_id = format!("bench-credential-{i:08}").into_bytes().into();
-                p.rp_id = format!("site{}.example", i % 5_000);
-                store.insert(p.credential_id.to_vec(), p);
-            }
-            let mut auth =
-                PkAuthenticator::new(Aaguid::new_empty(), store, PkApprove, AvailableBackend);
-            auth.set_make_credentials_with_signature_counter(true);
+            let mut auth = authenticator(n);
 
             let mut group = c.benchmark_group("get_assertion");
             group.bench_with_input(BenchmarkId::new("passkey_rs_memory", n), &n, |b, _| {
                 b.iter(|| {
-                    let req = get_assertion::Request {
-                        rp_id: TARGET_RP.into(),
-                        client_data_hash: vec![9; 32].into(),
-                        allow_list: Some(vec![webauthn::PublicKeyCredentialDescriptor {
-                            ty: webauthn::PublicKeyCredentialType::PublicKey,
-                            id: b"bench-credential-00000000".to_vec().into(),
-                            transports: None,
-                        }]),
-                        extensions: None,
-                        pin_auth: None,
-                        pin_protocol: None,
-                        options: get_assertion::Options { up: true, uv: true },
-                    };
-                    black_box(rt.block_on(auth.get_assertion(req)).expect("assertion"))
+                    black_box(
+                        rt.block_on(auth.get_assertion(get_assertion_request()))
+                            .expect("assertion"),
+                    )
                 })
             });
             group.finish();
@@ -473,11 +515,15 @@ fn print_ratios() {
         }
     }
     let n = SIZES[SIZES.len() - 1];
-    if let Some((ours, bare)) = PAIRED.get() {
+    if let Some([ours, theirs, bare]) = PAIRED.get() {
+        let ms = |d: &Duration| fmt(d.as_nanos() as f64);
         println!(
-            "getAssertion at n={n} interleaved with a bare p256 sign, {PAIRED_ROUNDS} rounds (median): {} vs {} = {:.2}x",
-            fmt(ours.as_nanos() as f64),
-            fmt(bare.as_nanos() as f64),
+            "getAssertion at n={n}, interleaved in turn for {PAIRED_ROUNDS} rounds (medians): \
+             Latchkey {}, passkey-rs {}, bare p256 sign {}: Latchkey = {:.2}x passkey-rs, {:.2}x p256 sign",
+            ms(ours),
+            ms(theirs),
+            ms(bare),
+            ours.as_secs_f64() / theirs.as_secs_f64(),
             ours.as_secs_f64() / bare.as_secs_f64()
         );
     }
