@@ -109,7 +109,16 @@ struct Client<'a> {
     state: Option<CtapState>,
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
+    /// A client with no CTAP state yet, as after a new connection.
+    fn new(store: &'a MemoryStore, person: &'a Person) -> Self {
+        Client {
+            store,
+            person,
+            state: None,
+        }
+    }
+
     fn send(&mut self, request: &[u8]) -> Vec<u8> {
         let mut auth =
             Authenticator::with_config(self.store, self.person, AuthenticatorConfig::usb(7609))
@@ -148,11 +157,7 @@ impl Client<'_> {
 fn a_uv_token_from_one_request_authorizes_make_credential_in_the_next() {
     let store = MemoryStore::default();
     let person = Person::new(true);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     let token = client.token(0x01, Some(RP)).expect("token");
     assert!(
         person.asked.lock().unwrap().is_empty(),
@@ -187,11 +192,7 @@ fn a_uv_token_from_one_request_authorizes_make_credential_in_the_next() {
 fn a_token_use_without_the_os_check_is_refused_and_stores_nothing() {
     let store = MemoryStore::default();
     let person = Person::new(false);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     let token = client.token(0x01, Some(RP)).unwrap();
     assert_eq!(client.send(&make_cred(b"alice", Some(&token))), vec![0x27]);
     assert_eq!(store_count(&store), 0);
@@ -201,11 +202,7 @@ fn a_token_use_without_the_os_check_is_refused_and_stores_nothing() {
 fn a_token_is_bound_to_its_rp_and_a_new_one_replaces_it() {
     let store = MemoryStore::default();
     let person = Person::new(true);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     let first = client.token(0x01, Some("other.example")).unwrap();
     assert_eq!(client.send(&make_cred(b"alice", Some(&first))), vec![0x33]);
     let second = client.token(0x01, Some(RP)).unwrap();
@@ -217,11 +214,7 @@ fn a_token_is_bound_to_its_rp_and_a_new_one_replaces_it() {
 fn get_next_assertion_continues_on_the_next_authenticator() {
     let store = MemoryStore::default();
     let person = Person::new(true);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     for user in [b"a", b"b", b"c"] {
         ok(&client.send(&make_cred(user, None)));
     }
@@ -245,11 +238,7 @@ fn get_next_assertion_continues_on_the_next_authenticator() {
 fn a_credential_management_token_is_approved_at_issue_and_enumeration_continues() {
     let store = MemoryStore::default();
     let person = Person::new(true);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     for (rp, user) in [
         ("a.example", b"x"),
         ("b.example", b"y"),
@@ -337,11 +326,7 @@ fn store_count(store: &MemoryStore) -> usize {
 fn a_silent_get_assertion_answers_no_credentials_without_asking_or_signing() {
     let store = MemoryStore::default();
     let person = Person::new(true);
-    let mut client = Client {
-        store: &store,
-        person: &person,
-        state: None,
-    };
+    let mut client = Client::new(&store, &person);
     ok(&client.send(&make_cred(b"alice", None)));
     let token = client.token(0x02, Some(RP)).unwrap();
     person.asked.lock().unwrap().clear();
