@@ -4,18 +4,16 @@
 //! verifies a sign-in afterwards) and refuses wrong or mistyped keys with nothing changed.
 
 mod common;
+use common::webauthn::{register, rp, ORIGIN};
 use common::{wait_prompt, Fixture, SERVICE};
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use latchkey_authenticator::Door;
-use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
+use latchkey_session::{ActivityKind, SessionError, Settings, VerificationPolicy};
 use latchkey_vault::{DataKey, KeyStore, OsKeychain, RecoveryKey, VaultError};
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
-
-const ORIGIN: &str = "https://example.com";
 
 impl Fixture {
     fn keychain_bytes(&self) -> Option<Vec<u8>> {
@@ -24,28 +22,6 @@ impl Fixture {
             .get_secret()
             .ok()
     }
-}
-
-fn rp() -> Webauthn {
-    WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-}
-
-fn register(f: &Fixture, name: &str) -> Passkey {
-    let (ccr, state) = rp()
-        .start_passkey_registration(Uuid::new_v4(), name, name, None)
-        .unwrap();
-    let s = f.session.clone();
-    let options = serde_json::to_string(&ccr).unwrap();
-    let t = std::thread::spawn(move || s.webauthn_create(Door::Cli, ORIGIN, &options));
-    let p = wait_prompt(&f.session);
-    assert_eq!(p.operation, PromptOperation::Create);
-    f.session.answer_prompt(&p.id, true, None).unwrap();
-    let response = t.join().unwrap().unwrap();
-    rp().finish_passkey_registration(&serde_json::from_value(response).unwrap(), &state)
-        .unwrap()
 }
 
 /// Signs in with `passkey` through the session; webauthn-rs judges the assertion.

@@ -4,37 +4,12 @@
 //! three sign-ins the disk holds the first one's statistics until lock or quit writes the rest.
 
 mod common;
+use common::webauthn::{register, rp, ORIGIN};
 use common::{wait_prompt, Fixture, SERVICE};
 
 use latchkey_authenticator::Door;
-use latchkey_session::PromptOperation;
 use latchkey_vault::{OsKeychain, PasskeyMeta, Vault};
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
-
-const ORIGIN: &str = "https://example.com";
-
-fn rp() -> Webauthn {
-    WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-}
-
-fn register(f: &Fixture, name: &str) -> Passkey {
-    let (ccr, state) = rp()
-        .start_passkey_registration(Uuid::new_v4(), name, name, None)
-        .unwrap();
-    let s = f.session.clone();
-    let options = serde_json::to_string(&ccr).unwrap();
-    let t = std::thread::spawn(move || s.webauthn_create(Door::Cli, ORIGIN, &options));
-    let p = wait_prompt(&f.session);
-    assert_eq!(p.operation, PromptOperation::Create);
-    f.session.answer_prompt(&p.id, true, None).unwrap();
-    let response = t.join().unwrap().unwrap();
-    rp().finish_passkey_registration(&serde_json::from_value(response).unwrap(), &state)
-        .unwrap()
-}
 
 /// Signs in through the session; webauthn-rs judges it. Returns the counter the site saw.
 fn sign_in(f: &Fixture, passkey: &mut Passkey) -> u32 {

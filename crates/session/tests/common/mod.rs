@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod ctap;
+pub mod webauthn;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
