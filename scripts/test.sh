@@ -11,15 +11,21 @@ if [ -z "${LATCHKEY_TEST_SESSION:-}" ]; then
 fi
 
 # --- stages ----------------------------------------------------------------------------------
-passed=0; failed=0; failures=()
+# Each stage's output is also kept, so that the end of the run repeats what a failed stage said:
+# CI shows only the last lines of a run, and later stages would push it out of them.
+passed=0; failed=0; failures=(); failure_logs=()
+stage_logs="$(mktemp -d)"
+trap 'rm -rf "$stage_logs"' EXIT
 stage() {
   local name="$1"; shift
   echo "=== $name"
-  local start=$SECONDS
-  if "$@"; then
+  local start=$SECONDS log="$stage_logs/$((passed + failed)).log"
+  "$@" 2>&1 | tee "$log"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then
     passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - start)) s)"
   else
-    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - start)) s)"
+    failed=$((failed + 1)); failures+=("$name"); failure_logs+=("$log")
+    echo "=== $name: FAILED ($((SECONDS - start)) s)"
   fi
 }
 
@@ -51,6 +57,10 @@ if [ -f tests/browser/package.json ]; then
 fi
 
 echo
+for i in "${!failures[@]}"; do
+  echo "--- the last 40 lines of the failed stage \"${failures[$i]}\":"
+  tail -n 40 "${failure_logs[$i]}"
+done
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
