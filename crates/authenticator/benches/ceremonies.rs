@@ -1,11 +1,12 @@
 //! makeCredential and getAssertion through Latchkey's core over an encrypted sled vault holding
 //! 10, 1k and 100k passkeys, side by side in one run with two peers:
-//! 1Password's `passkey-authenticator` (in-memory `HashMap` store) and a bare p256 ECDSA sign.
+//! 1Password's `passkey-authenticator` (in-memory `HashMap` store) and a bare P-256 ECDSA sign,
+//! both by the p256 crate (what passkey-rs signs with) and by ring (what Latchkey signs with).
 //!
 //! Machines here are shared and noisy, so what matters is the ratio printed at the end, not the
 //! absolute times. Every Latchkey write is flushed to disk before it is acknowledged (a design
-//! rule), so a getAssertion (which persists the new signature counter) pays one durable write; the
-//! in-memory peer pays none. Run with `scripts/bench.sh` (it starts the Secret Service the vault
+//! rule); a getAssertion takes its counter from a block reserved ahead, so only one in 128 pays
+//! a durable write, and the in-memory peer pays none. Run with `scripts/bench.sh` (it starts the Secret Service the vault
 //! needs for its data key).
 
 use std::collections::BTreeMap;
@@ -168,7 +169,13 @@ fn bench_latchkey(c: &mut Criterion) {
             };
             let mut theirs = peer::get_assertion_op(n);
             let mut bare = bare_sign_op();
-            let _ = PAIRED.set(interleaved([&mut ours, &mut theirs, &mut bare]));
+            let mut bare_ring = bare_ring_sign_op();
+            let _ = PAIRED.set(interleaved([
+                &mut ours,
+                &mut theirs,
+                &mut bare,
+                &mut bare_ring,
+            ]));
         }
 
         let mut group = c.benchmark_group("make_credential");
@@ -195,8 +202,8 @@ fn bench_latchkey(c: &mut Criterion) {
 const PAIRED_ROUNDS: usize = 2_000;
 
 /// Medians of one Latchkey getAssertion, one passkey-rs getAssertion and one bare P-256
-/// signature, timed in turn (see [`interleaved`]).
-static PAIRED: std::sync::OnceLock<[Duration; 3]> = std::sync::OnceLock::new();
+/// signature by p256 and by ring, timed in turn (see [`interleaved`]).
+static PAIRED: std::sync::OnceLock<[Duration; 4]> = std::sync::OnceLock::new();
 
 /// Runs each of `ops` once per round, in turn, for [`PAIRED_ROUNDS`] rounds, and returns each
 /// one's median time. Criterion measures each group for seconds, one after the other: on a
@@ -226,6 +233,25 @@ fn bare_sign_op() -> impl FnMut() {
         let sig: p256::ecdsa::Signature = key.sign(black_box(&msg));
         black_box(sig);
     }
+}
+
+/// The same signature by ring, the library Latchkey signs with: the floor of Latchkey's own
+/// getAssertion.
+fn bare_ring_sign_op() -> impl FnMut() {
+    let (key, rng) = ring_key();
+    let msg = [5u8; 37 + 32];
+    move || {
+        black_box(key.sign(&rng, black_box(&msg)).expect("sign"));
+    }
+}
+
+fn ring_key() -> (ring::signature::EcdsaKeyPair, ring::rand::SystemRandom) {
+    use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    let rng = ring::rand::SystemRandom::new();
+    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("key");
+    let key =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, doc.as_ref(), &rng).expect("key");
+    (key, rng)
 }
 
 mod peer {
@@ -421,6 +447,10 @@ fn bench_bare_sign(c: &mut Criterion) {
             black_box(sig)
         })
     });
+    let (ring_key, rng) = ring_key();
+    group.bench_function("ring_sign", |b| {
+        b.iter(|| black_box(ring_key.sign(&rng, black_box(&msg)).expect("sign")))
+    });
     // The floors of a makeCredential: one new key pair, and one durable write (the fsync of a
     // small file; the vault's sled flush is one such).
     group.bench_function("p256_keygen", |b| {
@@ -495,6 +525,9 @@ fn print_ratios() {
     if let Some(s) = sign {
         println!("bare p256 sign: {}", fmt(s));
     }
+    if let Some(s) = read("bare", "ring_sign") {
+        println!("bare ring sign: {}", fmt(s));
+    }
     let keygen = read("bare", "p256_keygen");
     let fsync = read("bare", "fsync_small_file");
     if let (Some(k), Some(f)) = (keygen, fsync) {
@@ -515,16 +548,20 @@ fn print_ratios() {
         }
     }
     let n = SIZES[SIZES.len() - 1];
-    if let Some([ours, theirs, bare]) = PAIRED.get() {
+    if let Some([ours, theirs, bare, bare_ring]) = PAIRED.get() {
         let ms = |d: &Duration| fmt(d.as_nanos() as f64);
+        let ratio = |d: &Duration| ours.as_secs_f64() / d.as_secs_f64();
         println!(
             "getAssertion at n={n}, interleaved in turn for {PAIRED_ROUNDS} rounds (medians): \
-             Latchkey {}, passkey-rs {}, bare p256 sign {}: Latchkey = {:.2}x passkey-rs, {:.2}x p256 sign",
+             Latchkey {}, passkey-rs {}, bare p256 sign {}, bare ring sign {}: \
+             Latchkey = {:.2}x passkey-rs, {:.2}x p256 sign, {:.2}x ring sign",
             ms(ours),
             ms(theirs),
             ms(bare),
-            ours.as_secs_f64() / theirs.as_secs_f64(),
-            ours.as_secs_f64() / bare.as_secs_f64()
+            ms(bare_ring),
+            ratio(theirs),
+            ratio(bare),
+            ratio(bare_ring)
         );
     }
     println!("getAssertion parts at n={n} (mean):");

@@ -1,12 +1,12 @@
 //! Parsed signing keys of recently used passkeys, kept while the vault is unlocked.
 //!
-//! Opening a stored P-256 key (`from_pkcs8_der`) derives its public key, which costs about as
-//! much as the signature itself; a sign-in that re-parsed the key every time would cost two
+//! Opening a stored P-256 key derives its public key (to check it against the stored one),
+//! which costs about as much as the signature itself; a sign-in that re-parsed the key every time would cost two
 //! signatures. The cache keeps the last [`CAPACITY`] parsed keys. An entry is used only when the
 //! record's sealed PKCS#8 bytes are exactly the ones it was parsed from, so a passkey replaced
 //! under the same credential id never signs with the old key. The owner drops the cache (or
-//! calls [`KeyCache::clear`]) at lock; every key zeroizes its secret when dropped (p256's and
-//! rsa's keys do so themselves, Ed25519's PKCS#8 copy is `Zeroizing`).
+//! calls [`KeyCache::clear`]) at lock; every key zeroizes its secret when dropped (ring's key
+//! pairs sit in a `Wiped` box, rsa's keys clear themselves, the PKCS#8 copies are `Zeroizing`).
 
 use std::sync::{Arc, Mutex};
 

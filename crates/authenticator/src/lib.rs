@@ -27,6 +27,7 @@ pub mod pin_uv_auth_protocol;
 pub mod selection;
 mod store;
 mod user;
+mod wiped;
 
 pub use authenticator::{
     Attachment, Authenticator, AuthenticatorConfig, Caller, Door, LATCHKEY_AAGUID,
