@@ -43,7 +43,9 @@ pub fn vault_status(session: S<'_>) -> VaultStatus {
 /// the main thread draws both windows meanwhile.
 #[tauri::command]
 pub async fn list_passkeys(session: S<'_>) -> Result<Vec<PasskeyView>, String> {
-    blocking(&session, |s| s.list()).await
+    let list = blocking(&session, |s| s.list()).await;
+    crate::heap_trim::soon();
+    list
 }
 
 #[tauri::command]

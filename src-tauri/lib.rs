@@ -7,6 +7,7 @@
 //! - `windows.rs`: session events → window events, and the approval-prompt window;
 //! - `bench_trace.rs`: timing marks for scripts/bench-browser.sh, only when asked for;
 //! - `webkit_memory.rs`: WebKit settings that keep the app light;
+//! - `heap_trim.rs`: gives the heap a large list leaves behind back to the OS;
 //! - `hid_key.rs`: the virtual security key, run while unlocked when its setting is on;
 //! - `background.rs`: the app's socket for the CLI and browser, auto-lock, and locking when the
 //!   session locks or the machine sleeps.
@@ -15,6 +16,7 @@ mod background;
 mod bench_trace;
 mod commands;
 mod deep_link;
+mod heap_trim;
 mod hid_key;
 mod opener;
 #[cfg(test)]

@@ -53,6 +53,7 @@ impl SessionEvents for WindowEvents {
     }
     fn locked(&self) {
         self.emit("locked");
+        crate::heap_trim::soon();
         let app = self.app.clone();
         let _ = self.app.run_on_main_thread(move || {
             if prompt_waiting(&app) {
