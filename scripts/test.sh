@@ -19,9 +19,16 @@ trap 'rm -rf "$stage_logs"' EXIT
 stage() {
   local name="$1"; shift
   echo "=== $name"
-  local start=$SECONDS log="$stage_logs/$((passed + failed)).log"
-  "$@" 2>&1 | tee "$log"
-  if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+  local start=$SECONDS log="$stage_logs/$((passed + failed)).log" out tee_pid rc _
+  # Through a descriptor, not a pipe: a process a stage leaves behind holding our stdout would
+  # keep a pipe's `tee`, and so the stage, waiting for ever. tee gets up to 2 s to finish.
+  exec {out}> >(tee "$log")
+  tee_pid=$!
+  "$@" >&"$out" 2>&1
+  rc=$?
+  exec {out}>&-
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.2; done
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - start)) s)"
   else
     failed=$((failed + 1)); failures+=("$name"); failure_logs+=("$log")
