@@ -6,6 +6,7 @@
 
 mod common;
 use common::wait_prompt;
+use common::webauthn::{rp, ORIGIN};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,10 +20,8 @@ use latchkey_vault::{KeyStore, OsKeychain};
 use latchkey_verify::{VerificationRequest, Verifier, VerifyError};
 use serde_json::{json, Value};
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
 
 const SERVICE: &str = "dev.latchkey.test";
-const ORIGIN: &str = "https://example.com";
 
 /// Counts OS checks; always passes.
 struct Gate(Arc<AtomicUsize>);
@@ -126,13 +125,6 @@ fn call_in_background(
             },
         )
     })
-}
-
-fn rp() -> Webauthn {
-    WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
 }
 
 fn create_op(options: Value, tag: Option<&str>, client: Option<&str>) -> Op {

@@ -7,6 +7,7 @@
 //! when the session asks it, and what it makes of the answer.
 
 mod common;
+use common::webauthn::{rp, ORIGIN};
 use common::{wait_prompt, Fixture};
 
 use std::sync::atomic::Ordering;
@@ -18,21 +19,11 @@ use latchkey_authenticator::Door;
 use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
 use serde_json::{json, Value};
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
-
-const ORIGIN: &str = "https://example.com";
 
 impl Fixture {
     fn settings_path(&self) -> std::path::PathBuf {
         self.session.data_dir().join("settings.json")
     }
-}
-
-fn rp() -> Webauthn {
-    WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
 }
 
 /// The UV bit (bit 2 of the flags byte after the 32-byte RP ID hash) of a response's

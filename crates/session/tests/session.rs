@@ -4,6 +4,7 @@
 //! is the session's own logic: when it asks, and that nothing is signed without a yes.
 
 mod common;
+use common::webauthn::{register, rp, start_register, ORIGIN};
 use common::{wait_prompt, Fixture};
 
 use std::sync::atomic::Ordering;
@@ -12,43 +13,6 @@ use std::time::{Duration, Instant};
 use latchkey_authenticator::Door;
 use latchkey_session::{ActivityKind, PromptOperation, SessionError, Settings, VerificationPolicy};
 use webauthn_rs::prelude::*;
-use webauthn_rs::{Webauthn, WebauthnBuilder};
-
-const ORIGIN: &str = "https://example.com";
-
-fn rp() -> Webauthn {
-    WebauthnBuilder::new("example.com", &Url::parse(ORIGIN).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-}
-
-/// Starts a registration on another thread (the ceremony blocks on the prompt).
-fn start_register(
-    f: &Fixture,
-    name: &str,
-) -> (
-    PasskeyRegistration,
-    std::thread::JoinHandle<Result<serde_json::Value, SessionError>>,
-) {
-    let (ccr, state) = rp()
-        .start_passkey_registration(Uuid::new_v4(), name, name, None)
-        .unwrap();
-    let s = f.session.clone();
-    let options = serde_json::to_string(&ccr).unwrap();
-    let t = std::thread::spawn(move || s.webauthn_create(Door::Cli, ORIGIN, &options));
-    (state, t)
-}
-
-fn register(f: &Fixture, name: &str) -> Passkey {
-    let (state, t) = start_register(f, name);
-    let p = wait_prompt(&f.session);
-    assert_eq!(p.operation, PromptOperation::Create);
-    f.session.answer_prompt(&p.id, true, None).unwrap();
-    let response = t.join().unwrap().unwrap();
-    rp().finish_passkey_registration(&serde_json::from_value(response).unwrap(), &state)
-        .expect("webauthn-rs accepts the registration made through the prompt")
-}
 
 #[test]
 fn starts_locked_and_shows_nothing_until_unlocked() {
