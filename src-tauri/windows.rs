@@ -53,6 +53,7 @@ impl SessionEvents for WindowEvents {
     }
     fn locked(&self) {
         self.emit("locked");
+        crate::hid_key::nudge(&self.app);
         crate::heap_trim::soon();
         let app = self.app.clone();
         let _ = self.app.run_on_main_thread(move || {
@@ -66,6 +67,7 @@ impl SessionEvents for WindowEvents {
     }
     fn unlocked(&self) {
         self.emit("unlocked");
+        crate::hid_key::nudge(&self.app);
         let app = self.app.clone();
         // Ready for the first prompt; window calls belong on the main thread.
         let _ = self.app.run_on_main_thread(move || {
@@ -76,6 +78,7 @@ impl SessionEvents for WindowEvents {
     }
     fn settings_changed(&self) {
         self.emit("settings-changed");
+        crate::hid_key::nudge(&self.app);
     }
     fn show_main(&self) {
         let app = self.app.clone();
