@@ -3,6 +3,7 @@ import {
   absoluteTime,
   algorithmLabel,
   backupLabel,
+  codeSpans,
   dayLabel,
   groupByDay,
   lastUsedLabel,
@@ -133,5 +134,24 @@ describe('days', () => {
     const norm = (x: string) => x.replace(/\s/g, ' ');
     expect(norm(absoluteTime(t, 'en-US'))).toBe('Mar 4, 2025, 2:07 PM');
     expect(norm(timeOfDay(t, 'en-US'))).toBe('2:07 PM');
+  });
+});
+
+describe('codeSpans', () => {
+  it('marks what stands between backticks as code', () => {
+    expect(codeSpans('load it with `sudo modprobe uhid` (at boot)')).toEqual([
+      { text: 'load it with ', code: false },
+      { text: 'sudo modprobe uhid', code: true },
+      { text: ' (at boot)', code: false },
+    ]);
+  });
+  it('leaves a message without a pair of backticks as text', () => {
+    expect(codeSpans('no module')).toEqual([{ text: 'no module', code: false }]);
+    expect(codeSpans('one ` only')).toEqual([{ text: 'one ` only', code: false }]);
+    expect(codeSpans('`a` and `b`')).toEqual([
+      { text: 'a', code: true },
+      { text: ' and ', code: false },
+      { text: 'b', code: true },
+    ]);
   });
 });

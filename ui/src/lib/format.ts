@@ -125,3 +125,13 @@ export function groupByDay<T extends { time: number }>(items: readonly T[], nowM
   }
   return out;
 }
+
+/**
+ * Splits a backend message at its `backticks` (the CLI shows them as they are; a command to type
+ * reads best in the window as code). An unpaired backtick stays text.
+ */
+export function codeSpans(message: string): { text: string; code: boolean }[] {
+  const parts = message.split('`');
+  if (parts.length % 2 === 0) return [{ text: message, code: false }];
+  return parts.map((text, i) => ({ text, code: i % 2 === 1 })).filter((p) => p.text !== '');
+}

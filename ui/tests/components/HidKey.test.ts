@@ -23,7 +23,11 @@ describe('the security key setting', () => {
     render(SettingsView, { settings, onsave: vi.fn() });
     const box = (await screen.findByTestId('hid-key')) as HTMLInputElement;
     expect(box.checked).toBe(false);
-    expect(text(await screen.findByTestId('hid-key-problem'))).toContain('sudo modprobe uhid');
+    const problem = await screen.findByTestId('hid-key-problem');
+    expect(text(problem)).toContain('sudo modprobe uhid');
+    // The command to type reads as code, without the CLI's backticks.
+    expect(problem.querySelector('code')?.textContent).toBe('sudo modprobe uhid');
+    expect(problem.textContent).not.toContain('`');
     expect(box.disabled).toBe(true);
   });
 
