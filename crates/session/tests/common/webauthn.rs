@@ -1,5 +1,5 @@
-//! A relying party (webauthn-rs) for example.com and a registration through the session that
-//! it judges: the passkeys the usage and recovery tests sign in with.
+//! A relying party (webauthn-rs) for example.com, and a registration through the session's CLI
+//! door that it judges: what the session, security, browser, usage and recovery tests share.
 
 use latchkey_authenticator::Door;
 use latchkey_session::{PromptOperation, SessionError};
