@@ -8,7 +8,7 @@
 //! tick remains as a safety net, e.g. to retry a device that could not be created.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use latchkey_session::hid_door::{HidKeeper, HidKeyStatus};
@@ -19,13 +19,13 @@ use tauri::{AppHandle, Manager, State};
 const SAFETY_TICK: Duration = Duration::from_secs(5);
 
 /// The way to wake the keeper thread (managed state).
-struct Nudge(Mutex<Sender<()>>);
+struct Nudge(Sender<()>);
 
 pub fn start(app: &AppHandle, session: Arc<Session>) {
     let keeper = Arc::new(HidKeeper::new());
     app.manage(keeper.clone());
     let (tx, rx) = mpsc::channel();
-    app.manage(Nudge(Mutex::new(tx)));
+    app.manage(Nudge(tx));
     let spawned = std::thread::Builder::new()
         .name("latchkey-hid-keeper".into())
         .spawn(move || follow(&rx, SAFETY_TICK, || keeper.sync(&session)));
@@ -50,7 +50,7 @@ fn follow(rx: &Receiver<()>, tick: Duration, mut sync: impl FnMut()) {
 /// The vault locked or unlocked, or the settings changed: the keeper looks now.
 pub fn nudge(app: &AppHandle) {
     if let Some(nudge) = app.try_state::<Nudge>() {
-        let _ = nudge.0.lock().unwrap_or_else(|e| e.into_inner()).send(());
+        let _ = nudge.0.send(());
     }
 }
 
